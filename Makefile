@@ -1,0 +1,138 @@
+# Aegis: one entry point.
+#   make            build the XDP object, skeleton, aegisd, aegisctl, tools
+#   make test       install missing packages, build, run every test suite
+#                   (unit, bpf, integration) and the ASan+UBSan build
+#   make run        start aegisd in a self-contained netns lab
+#   make bench      benchmarks (not tests): ratios against peer tools
+#   make vmlinux    regenerate vmlinux.h from the running kernel
+# V=1 shows the commands.
+
+BUILD    ?= build
+CC       ?= gcc
+CLANG    ?= clang
+BPFTOOL  ?= bpftool
+ARCH     := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
+
+WARN     := -Wall -Wextra -Werror
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=gnu11 $(WARN) -Iinclude -Iuser -I$(BUILD) -D_GNU_SOURCE
+LDLIBS   := -lbpf -lxdp -lelf -lz -lyaml -lpthread
+BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) \
+	      -I. -Iinclude -Ibpf $(WARN)
+
+ifeq ($(V),1)
+Q :=
+msg :=
+else
+Q := @
+msg = @printf '  %-8s %s\n' $(1) $(2);
+endif
+
+.DELETE_ON_ERROR:
+.PHONY: all bpf user tests test check test-unit test-bpf test-integration \
+	sanitize run bench deps vmlinux clean install
+
+BPF_OBJ  := $(BUILD)/aegis.bpf.o
+SKEL     := $(BUILD)/aegis.skel.h
+BPF_SRCS := bpf/aegis.bpf.c
+BPF_HDRS := $(wildcard bpf/*.h) $(wildcard include/aegis/*.h)
+
+# Every user/*.c except the program mains goes into libaegis.a.
+MAINS    := user/aegisd.c user/aegisctl.c
+LIB_SRCS := $(filter-out $(MAINS),$(wildcard user/*.c))
+LIB_OBJS := $(LIB_SRCS:user/%.c=$(BUILD)/obj/%.o)
+LIB      := $(BUILD)/libaegis.a
+PROGS    := $(patsubst user/%.c,$(BUILD)/%,$(wildcard $(MAINS)))
+
+TOOL_SRCS := $(wildcard tools/*.c)
+TOOLS    := $(TOOL_SRCS:tools/%.c=$(BUILD)/tools/%)
+
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+BPFT_SRCS := $(wildcard tests/bpf/*.c)
+UNIT_TEST := $(BUILD)/tests/unit_tests
+BPF_TEST  := $(BUILD)/tests/bpf_tests
+
+all: bpf user
+bpf: $(BPF_OBJ) $(SKEL)
+user: $(PROGS) $(TOOLS)
+
+$(BUILD)/aegis.tmp.o: $(BPF_SRCS) $(BPF_HDRS) vmlinux.h
+	@mkdir -p $(@D)
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BPF_OBJ): $(BUILD)/aegis.tmp.o
+	$(call msg,GEN-OBJ,$@)
+	$(Q)$(BPFTOOL) gen object $@ $<
+
+$(SKEL): $(BPF_OBJ)
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name aegis > $@
+
+$(BUILD)/obj/%.o: user/%.c $(SKEL) $(wildcard user/*.h) $(BPF_HDRS)
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(PROGS): $(BUILD)/%: $(BUILD)/obj/%.o $(LIB)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+
+$(TOOLS): $(BUILD)/tools/%: tools/%.c $(LIB) $(SKEL)
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) $< $(LIB) -o $@ $(LDLIBS)
+
+$(UNIT_TEST): $(UNIT_SRCS) $(LIB) $(wildcard tests/unit/*.h)
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests $(UNIT_SRCS) $(LIB) -o $@ $(LDLIBS) -lcriterion
+
+$(BPF_TEST): $(BPFT_SRCS) $(LIB) $(SKEL) $(wildcard tests/bpf/*.h)
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -Itests $(BPFT_SRCS) $(LIB) -o $@ $(LDLIBS) -lcriterion
+
+tests: all $(if $(UNIT_SRCS),$(UNIT_TEST)) $(if $(BPFT_SRCS),$(BPF_TEST))
+
+deps:
+	$(Q)tools/deps.sh
+
+# The README's test command: every suite, then the sanitizer build.
+test: deps
+	$(Q)$(MAKE) --no-print-directory check
+	$(Q)$(MAKE) --no-print-directory sanitize
+
+check: tests
+	$(Q)tests/run.sh $(BUILD)
+
+test-unit: tests
+	$(Q)tests/run.sh $(BUILD) unit
+test-bpf: tests
+	$(Q)tests/run.sh $(BUILD) bpf
+test-integration: tests
+	$(Q)tests/run.sh $(BUILD) integration
+
+# ASan+UBSan build of the userspace code and its unit and BPF suites.
+SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+	     -fno-sanitize-recover=undefined
+sanitize:
+	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)-asan CFLAGS="$(SAN_FLAGS)" tests
+	$(Q)ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+		tests/run.sh $(BUILD)-asan unit bpf integration
+
+run: deps all
+	$(Q)tools/lab-run.sh $(BUILD)
+
+bench: deps all
+	$(Q)tools/bench.sh $(BUILD)
+
+vmlinux:
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux.h
+
+clean:
+	rm -rf $(BUILD) $(BUILD)-asan

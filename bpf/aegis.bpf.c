@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Aegis XDP program: L3/L4 policy at the NIC driver.
+ *
+ * The packet path, first match wins (docs/ARCHITECTURE.md):
+ *   parse -> allow-list -> deny-list -> ban -> sanity -> port policy
+ *   (rate limits, connection caps) -> strikes -> verdict.
+ * Every packet is counted under one reason; drops may emit a sampled event.
+ * With empty maps every rule is off and everything passes.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+#include "aegis/maps.h"
+#include "parse.h"
+#include "rate.h"
+#include "maps.h"
+#include "flow.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+static __always_inline bool lpm_match(void *map, const struct aegis_addr *a)
+{
+	struct aegis_lpm_key key = { .prefixlen = 128, .addr = *a };
+
+	return bpf_map_lookup_elem(map, &key) != NULL;
+}
+
+static __always_inline bool banned(const struct aegis_addr *a, __u64 *now)
+{
+	struct aegis_ban *ban = bpf_map_lookup_elem(&aegis_bans, a);
+
+	if (!ban)
+		return false;
+	if (!ban->expires_ns)
+		return true;
+	if (!*now)
+		*now = bpf_ktime_get_ns();
+	if (*now < ban->expires_ns)
+		return true;
+	bpf_map_delete_elem(&aegis_bans, a);	/* expired: clean lazily */
+	return false;
+}
+
+static __always_inline __u32 check_sanity(const struct pkt *p, const struct aegis_settings *s)
+{
+	__u8 f = p->tcp_flags;
+
+	if ((s->flags & AEGIS_F_DROP_FRAGMENTS) && p->is_frag)
+		return AEGIS_STAT_DROP_FRAGMENT;
+	if ((s->ttl_min && p->ttl < s->ttl_min) || (s->ttl_max && p->ttl > s->ttl_max))
+		return AEGIS_STAT_DROP_TTL;
+	if ((s->pkt_len_min && p->l3_len < s->pkt_len_min) ||
+	    (s->pkt_len_max && p->l3_len > s->pkt_len_max))
+		return AEGIS_STAT_DROP_SIZE;
+	if (!p->has_l4)
+		return 0;
+	if (p->proto == IPPROTO_TCP && (s->flags & AEGIS_F_TCP_FLAGS)) {
+		if (!(f & 0x3f) ||					/* null */
+		    (f & (TCP_SYN | TCP_FIN)) == (TCP_SYN | TCP_FIN) ||
+		    (f & (TCP_SYN | TCP_RST)) == (TCP_SYN | TCP_RST) ||
+		    (f & (TCP_FIN | TCP_ACK)) == TCP_FIN ||		/* FIN without ACK */
+		    (f & (TCP_FIN | TCP_PSH | TCP_URG)) == (TCP_FIN | TCP_PSH | TCP_URG))
+			return AEGIS_STAT_DROP_TCP_FLAGS;
+	}
+	if (p->proto == IPPROTO_UDP && !p->is_frag &&
+	    ((s->udp_payload_min && p->udp_payload < s->udp_payload_min) ||
+	     (s->udp_payload_max && p->udp_payload > s->udp_payload_max)))
+		return AEGIS_STAT_DROP_UDP_SIZE;
+	return 0;
+}
+
+static __always_inline bool reflection_port(const struct aegis_settings *s, __u16 sport_be)
+{
+	__u16 port = bpf_ntohs(sport_be);
+
+	return (s->refl_ports[(port >> 6) & (AEGIS_REFL_WORDS - 1)] >> (port & 63)) & 1;
+}
+
+/* A source that keeps exceeding its limits is banned by the program itself. */
+static __always_inline void strike(struct aegis_src_state *st, const struct aegis_policy *pol,
+				   const struct pkt *p, __u32 reason, __u64 now)
+{
+	struct aegis_ban ban = {};
+	long err;
+
+	if (!st || !pol->strike_limit)
+		return;
+	if (now - st->strike_start_ns > (__u64)pol->strike_window_ms * 1000000) {
+		st->strike_start_ns = now;
+		st->strikes = 0;
+	}
+	if (++st->strikes < pol->strike_limit)
+		return;
+
+	ban.created_ns = now;
+	ban.expires_ns = pol->ban_ttl_s ? now + (__u64)pol->ban_ttl_s * AEGIS_NSEC_PER_SEC : 0;
+	ban.reason = reason;
+	ban.origin = AEGIS_BAN_XDP;
+	__builtin_memcpy(ban.note, "strikes", 8);
+	err = bpf_map_update_elem(&aegis_bans, &p->saddr, &ban, BPF_NOEXIST);
+	if (!err)
+		count_error(AEGIS_ERR_STRIKE_BAN);
+	else if (err != -EEXIST_AEGIS)
+		count_error(AEGIS_ERR_BAN_FULL);
+}
+
+static __always_inline struct aegis_src_state *source_state(const struct pkt *p, __u32 policy)
+{
+	struct aegis_src_key key = { .addr = p->saddr, .policy = policy };
+	struct aegis_src_state zero = {}, *st;
+
+	st = bpf_map_lookup_elem(&aegis_sources, &key);
+	if (st)
+		return st;
+	bpf_map_update_elem(&aegis_sources, &key, &zero, BPF_NOEXIST);
+	st = bpf_map_lookup_elem(&aegis_sources, &key);
+	if (!st)
+		count_error(AEGIS_ERR_SRC_FULL);
+	return st;
+}
+
+/* Per-source and policy-wide rate limits. Returns a drop reason or 0. */
+static __always_inline __u32 check_rates(const struct pkt *p, struct aegis_src_state *st,
+					 __u32 policy, const struct aegis_policy *pol, __u64 now)
+{
+	struct aegis_policy_state *ps;
+	const struct aegis_limit *lim = pol->src;
+	__u8 f = p->tcp_flags;
+
+	if (!st)
+		goto global;
+	if (rate_exceeded(&st->tat[AEGIS_LIM_PPS], &lim[AEGIS_LIM_PPS], 1, now))
+		return AEGIS_STAT_DROP_RATE_PPS;
+	if (p->proto == IPPROTO_TCP) {
+		if ((f & (TCP_SYN | TCP_ACK)) == TCP_SYN &&
+		    rate_exceeded(&st->tat[AEGIS_LIM_SYN], &lim[AEGIS_LIM_SYN], 1, now))
+			return AEGIS_STAT_DROP_RATE_SYN;
+		if ((f & TCP_RST) &&
+		    rate_exceeded(&st->tat[AEGIS_LIM_RST], &lim[AEGIS_LIM_RST], 1, now))
+			return AEGIS_STAT_DROP_RATE_RST;
+	} else {
+		if (rate_exceeded(&st->tat[AEGIS_LIM_UDP_PPS], &lim[AEGIS_LIM_UDP_PPS], 1, now))
+			return AEGIS_STAT_DROP_RATE_UDP;
+		if (rate_exceeded(&st->tat[AEGIS_LIM_UDP_BPS], &lim[AEGIS_LIM_UDP_BPS],
+				  p->l3_len, now))
+			return AEGIS_STAT_DROP_RATE_UDP_BYTES;
+	}
+global:
+	if (p->proto == IPPROTO_TCP && (f & (TCP_SYN | TCP_ACK)) == TCP_SYN &&
+	    pol->global_syn.interval_fp) {
+		ps = bpf_map_lookup_elem(&aegis_pol_state, &policy);
+		if (ps && rate_exceeded(&ps->syn_tat, &pol->global_syn, 1, now))
+			return AEGIS_STAT_DROP_GLOBAL_SYN;
+	}
+	return 0;
+}
+
+static __always_inline __u32 check_policy(const struct pkt *p, const struct aegis_settings *s,
+					  __u64 *now)
+{
+	struct aegis_src_state *st;
+	struct aegis_policy *pol;
+	__u32 key, *policy, reason;
+
+	if (!p->has_l4 || (p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP))
+		return AEGIS_STAT_PASS;
+	key = aegis_port_key(p->proto == IPPROTO_TCP ? AEGIS_SLOT_TCP : AEGIS_SLOT_UDP,
+			     bpf_ntohs(p->dport));
+	policy = bpf_map_lookup_elem(&aegis_ports, &key);
+	if (!policy || !*policy)
+		return AEGIS_STAT_PASS;
+	key = *policy;
+	pol = bpf_map_lookup_elem(&aegis_policies, &key);
+	if (!pol || !pol->active)
+		return AEGIS_STAT_PASS;
+
+	if (p->proto == IPPROTO_UDP && (s->flags & AEGIS_F_REFLECTION) &&
+	    reflection_port(s, p->sport))
+		return AEGIS_STAT_DROP_REFLECTION;
+
+	if (!*now)
+		*now = bpf_ktime_get_ns();
+	st = source_state(p, key);
+	reason = check_rates(p, st, key, pol, *now);
+	if (!reason && policy_tracks_flows(pol))
+		reason = flow_check(p, st, key, pol, *now);
+	if (!reason)
+		return AEGIS_STAT_PASS_POLICY;
+	strike(st, pol, p, reason, *now);
+	return reason;
+}
+
+static __always_inline void emit_event(const struct pkt *p, __u32 reason,
+				       const struct aegis_settings *s, __u64 now)
+{
+	struct aegis_event *e;
+	__u32 zero = 0;
+	__u64 *tat;
+
+	if (!s->events.interval_fp)
+		return;
+	tat = bpf_map_lookup_elem(&aegis_ev_state, &zero);
+	if (!tat)
+		return;
+	if (!now)
+		now = bpf_ktime_get_ns();
+	if (rate_exceeded(tat, &s->events, 1, now)) {
+		count_error(AEGIS_ERR_EVENT_SAMPLED);
+		return;
+	}
+	e = bpf_ringbuf_reserve(&aegis_events, sizeof(*e), 0);
+	if (!e) {
+		count_error(AEGIS_ERR_EVENT_RING_FULL);
+		return;
+	}
+	e->ts_ns = now;
+	e->saddr = p->saddr;
+	e->dport = bpf_ntohs(p->dport);
+	e->proto = p->proto;
+	e->reason = reason;
+	e->len = p->frame_len;
+	bpf_ringbuf_submit(e, 0);
+}
+
+static __always_inline int verdict(const struct pkt *p, __u32 reason,
+				   const struct aegis_settings *s, __u64 now)
+{
+	struct aegis_counter *c = bpf_map_lookup_elem(&aegis_stats, &reason);
+
+	if (c) {
+		c->packets++;
+		c->bytes += p->frame_len;
+	}
+	if (reason < AEGIS_STAT_FIRST_DROP)
+		return XDP_PASS;
+	emit_event(p, reason, s, now);
+	return XDP_DROP;
+}
+
+SEC("xdp")
+int aegis_xdp(struct xdp_md *ctx)
+{
+	struct aegis_settings *s;
+	struct pkt p = {};
+	__u32 zero = 0, reason;
+	__u64 now = 0;
+	int ret;
+
+	s = bpf_map_lookup_elem(&aegis_settings, &zero);
+	if (!s)
+		return XDP_PASS;
+
+	ret = parse_packet(ctx, &p);
+	if (ret == PARSE_NOT_IP)
+		return verdict(&p, AEGIS_STAT_PASS, s, now);
+	if (ret == PARSE_MALFORMED)
+		return verdict(&p, (s->flags & AEGIS_F_DROP_MALFORMED) ?
+				   AEGIS_STAT_DROP_MALFORMED : AEGIS_STAT_PASS, s, now);
+
+	if (lpm_match(&aegis_allow, &p.saddr))
+		reason = AEGIS_STAT_PASS_ALLOW;
+	else if (lpm_match(&aegis_deny, &p.saddr))
+		reason = AEGIS_STAT_DROP_DENY;
+	else if (banned(&p.saddr, &now))
+		reason = AEGIS_STAT_DROP_BAN;
+	else if (!(reason = check_sanity(&p, s)))
+		reason = check_policy(&p, s, &now);
+	return verdict(&p, reason, s, now);
+}

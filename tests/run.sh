@@ -1,0 +1,37 @@
+#!/bin/sh
+# Runs the test suites against the binaries in BUILD (default: build).
+#   tests/run.sh [BUILD] [unit] [bpf] [integration]   (no suite = all)
+# Exits non-zero if any suite fails; says which.
+set -u
+BUILD=${1:-build}
+[ $# -gt 0 ] && shift
+SUITES=${*:-unit bpf integration}
+export AEGIS_BUILD="$BUILD"
+failed=""
+
+run_suite() {
+	name=$1; shift
+	printf '== %s ==\n' "$name"
+	if "$@"; then printf '== %s: ok ==\n' "$name"; else failed="$failed $name"; fi
+}
+
+for s in $SUITES; do
+	case $s in
+	unit)	[ -x "$BUILD/tests/unit_tests" ] &&
+			run_suite unit "$BUILD/tests/unit_tests" --jobs 2 ;;
+	bpf)	[ -x "$BUILD/tests/bpf_tests" ] &&
+			run_suite bpf "$BUILD/tests/bpf_tests" --jobs 1 ;;
+	integration)
+		for t in tests/integration/*.sh; do
+			[ -e "$t" ] || continue
+			run_suite "integration/$(basename "$t" .sh)" "$t"
+		done ;;
+	*)	echo "run.sh: unknown suite '$s'" >&2; exit 2 ;;
+	esac
+done
+
+if [ -n "$failed" ]; then
+	echo "FAILED:$failed" >&2
+	exit 1
+fi
+echo "all suites passed"

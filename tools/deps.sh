@@ -1,0 +1,25 @@
+#!/bin/sh
+# Installs the Debian packages Aegis needs to build, test and benchmark.
+# Quiet and quick when everything is already there; needs root otherwise.
+set -eu
+
+PKGS="clang llvm make gcc pkg-config libbpf-dev libxdp-dev xdp-tools bpftool
+liburing-dev libyaml-dev libcriterion-dev libelf-dev zlib1g-dev libssl-dev
+iproute2 iputils-ping netcat-openbsd hping3 tcpdump curl python3 procps kmod"
+
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "aegis: missing packages:$missing (run tools/deps.sh as root)" >&2
+	exit 1
+fi
+echo "aegis: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
