@@ -16,7 +16,7 @@ ARCH     := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 $(WARN) -Iinclude -Iuser -I$(BUILD) -D_GNU_SOURCE
-LDLIBS   := -lbpf -lxdp -lelf -lz -lyaml -lpthread
+LDLIBS   := -lbpf -lxdp -lelf -lz -lyaml -lpthread -lm
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) \
 	      -I. -Iinclude -Ibpf $(WARN)
 
@@ -54,7 +54,7 @@ BPF_TEST  := $(BUILD)/tests/bpf_tests
 
 all: bpf user
 bpf: $(BPF_OBJ) $(SKEL)
-user: $(PROGS) $(TOOLS)
+user: $(LIB) $(PROGS) $(TOOLS)
 
 $(BUILD)/aegis.tmp.o: $(BPF_SRCS) $(BPF_HDRS) vmlinux.h
 	@mkdir -p $(@D)
