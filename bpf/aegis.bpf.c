@@ -86,7 +86,8 @@ static __always_inline void strike(struct aegis_src_state *st, const struct aegi
 
 	if (!st || !pol->strike_limit)
 		return;
-	if (now - st->strike_start_ns > (__u64)pol->strike_window_ms * 1000000) {
+	if (now - st->strike_start_ns >
+	    (__u64)(pol->strike_window_ms ?: AEGIS_DEF_STRIKE_WINDOW_MS) * 1000000) {
 		st->strike_start_ns = now;
 		st->strikes = 0;
 	}

@@ -56,10 +56,16 @@ lab_bpffs() {
 	ip netns exec "$1" sh -c 'mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf'
 }
 
+# Safe to call from any shell: it finds the namespaces by tag, since
+# lab_ns often runs in a $(...) subshell that cannot update LAB_NETNS.
 lab_cleanup() {
 	for p in $LAB_PIDS; do kill "$p" 2>/dev/null; done
+	for ns in $(ip netns list 2>/dev/null | awk -v t="ae${LAB_TAG}" 'index($1, t) == 1 {print $1}'); do
+		pids=$(ip netns pids "$ns" 2>/dev/null)
+		[ -n "$pids" ] && kill $pids 2>/dev/null
+		ip netns del "$ns" 2>/dev/null
+	done
 	for p in $LAB_PIDS; do wait "$p" 2>/dev/null; done
-	for ns in $LAB_NETNS; do ip netns del "$ns" 2>/dev/null; done
 	LAB_PIDS=""
 	LAB_NETNS=""
 }

@@ -434,6 +434,43 @@ int maps_port_set(struct aegis_maps *m, enum aegis_port_slot slot, uint16_t lo, 
 	return 0;
 }
 
+int maps_ports_read(struct aegis_maps *m, uint32_t ids[AEGIS_PORT_MAP_ENTRIES])
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	__u32 *keys = malloc(AEGIS_PORT_MAP_ENTRIES * sizeof(*keys));
+	__u32 out_batch = 0, count = AEGIS_PORT_MAP_ENTRIES;
+	int ret = 0;
+
+	if (!keys)
+		return -ENOMEM;
+	if (bpf_map_lookup_batch(m->fd[MAPS_PORTS], NULL, &out_batch, keys, ids, &count, &opts) &&
+	    errno != ENOENT) {
+		/* Older kernels: one lookup per port. */
+		for (__u32 k = 0; k < AEGIS_PORT_MAP_ENTRIES; k++)
+			if (bpf_map_lookup_elem(m->fd[MAPS_PORTS], &k, &ids[k])) {
+				ret = -errno;
+				break;
+			}
+	}
+	free(keys);
+	return ret;
+}
+
+uint32_t maps_policy_free_id(struct aegis_maps *m, const uint32_t ids[AEGIS_PORT_MAP_ENTRIES])
+{
+	static bool used[AEGIS_MAX_POLICIES];
+	struct aegis_policy p;
+
+	memset(used, 0, sizeof(used));
+	for (__u32 k = 0; k < AEGIS_PORT_MAP_ENTRIES; k++)
+		if (ids[k] < AEGIS_MAX_POLICIES)
+			used[ids[k]] = true;
+	for (uint32_t id = 1; id < AEGIS_MAX_POLICIES; id++)
+		if (!used[id] && !maps_policy_get(m, id, &p) && !p.active)
+			return id;
+	return 0;
+}
+
 int maps_stats_read(struct aegis_maps *m, struct aegis_counter out[AEGIS_STAT_MAX])
 {
 	struct aegis_counter *per = calloc((size_t)m->ncpus, sizeof(*per));

@@ -74,6 +74,11 @@ int maps_port_get(struct aegis_maps *m, enum aegis_port_slot slot, uint16_t port
 int maps_port_set(struct aegis_maps *m, enum aegis_port_slot slot, uint16_t lo, uint16_t hi,
 		  uint32_t id);
 
+/* Reads the whole port map: ids[aegis_port_key(slot, port)]. */
+int maps_ports_read(struct aegis_maps *m, uint32_t ids[AEGIS_PORT_MAP_ENTRIES]);
+/* Lowest id whose policy is inactive and no port refers to; 0 if none. */
+uint32_t maps_policy_free_id(struct aegis_maps *m, const uint32_t ids[AEGIS_PORT_MAP_ENTRIES]);
+
 /* Sums the per-CPU counters. */
 int maps_stats_read(struct aegis_maps *m, struct aegis_counter out[AEGIS_STAT_MAX]);
 int maps_errors_read(struct aegis_maps *m, uint64_t out[AEGIS_ERR_MAX]);

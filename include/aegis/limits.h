@@ -32,6 +32,9 @@
 #define AEGIS_DEF_FLOW_IDLE_S		300
 #define AEGIS_DEF_SYN_TIMEOUT_S		10
 
+/* Strike window used when a policy leaves it at 0. */
+#define AEGIS_DEF_STRIKE_WINDOW_MS	10000
+
 /* Sampled drop events: per CPU rate and burst when enabled. */
 #define AEGIS_DEF_EVENT_RATE		100
 #define AEGIS_DEF_EVENT_BURST		200

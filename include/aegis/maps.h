@@ -109,7 +109,7 @@ struct aegis_policy {
 	__u32 max_conn_per_src;	/* concurrent flows per source; 0 = no cap */
 	__u32 max_conn_total;	/* concurrent flows for the policy; 0 = no cap */
 	__u32 strike_limit;	/* violations within the window that ban; 0 = off */
-	__u32 strike_window_ms;
+	__u32 strike_window_ms;	/* 0 = AEGIS_DEF_STRIKE_WINDOW_MS */
 	__u32 ban_ttl_s;	/* strike ban duration; 0 = permanent */
 	__u32 flow_idle_s;	/* idle expiry of established flows; 0 = default */
 	__u32 syn_timeout_s;	/* expiry of flows that never saw an ACK; 0 = default */

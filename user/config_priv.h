@@ -1,0 +1,138 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Internals of the config module, shared by its files and nobody else:
+ *   config_yaml.c   YAML text -> a small node tree that keeps line numbers
+ *   config_value.c  scalars (numbers, durations, booleans, names) and the
+ *                   table-driven mapping walker every section goes through
+ *   config_parse.c  the schema: one table per section, cross-checks
+ *   config.c        public API: load, free, defaults, map translation
+ */
+#ifndef AEGIS_CONFIG_PRIV_H
+#define AEGIS_CONFIG_PRIV_H
+
+#include <stdarg.h>
+
+#include "config.h"
+
+/* Deeper than any valid config; bounds recursion on hostile input. */
+#define CFG_MAX_DEPTH	32
+/* Most keys any one mapping of the schema has. */
+#define CFG_MAX_KEYS	16
+/* "sanity.reflection.ports" and friends; longer paths are truncated. */
+#define CFG_PATH_LEN	128
+
+enum cfg_node_type { CFG_NODE_SCALAR, CFG_NODE_SEQ, CFG_NODE_MAP };
+
+struct cfg_node {
+	enum cfg_node_type type;
+	int line;			/* 1-based */
+	bool plain;			/* unquoted scalar: only then can it be null */
+	char *text;			/* scalar value, NUL-free */
+	struct cfg_node **kids;		/* seq: items; map: key, value, key, value... */
+	size_t n_kids, cap;
+};
+
+struct cfg_ctx {
+	const char *name;		/* FILE in messages */
+	char *err;
+	size_t errlen;
+	struct aegis_config *cfg;
+	enum cfg_xdp_mode default_mode;	/* top-level xdp_mode */
+	/* Scratch of the policy being parsed (checked once it is complete). */
+	struct cfg_policy *pol;
+	int *port_lines;		/* line of each pol->ports[i] */
+	int lim_line[AEGIS_LIM_MAX];	/* 0 = key absent */
+	int gsyn_line;
+	/* Policy index + 1 owning each [slot][port]: overlap detection. */
+	uint16_t *owner;
+};
+
+struct cfg_field;
+typedef int (*cfg_fn)(struct cfg_ctx *c, const struct cfg_field *f,
+		      const struct cfg_node *v, const char *path, void *obj);
+
+/* One key of a mapping: the handler stores the value at obj + off. */
+struct cfg_field {
+	const char *key;
+	cfg_fn fn;
+	size_t off;
+	size_t size;			/* of the integer target, for cfg_set_uint */
+	uint64_t min, max;		/* numbers: value; durations: target units */
+	const struct cfg_field *sub;	/* cfg_set_section: the nested table */
+	size_t n_sub;
+	const char *const *names;	/* cfg_set_enum: accepted words, index = value */
+};
+
+/* config_yaml.c */
+int cfg_yaml_load(struct cfg_ctx *c, const char *buf, size_t len, struct cfg_node **root);
+void cfg_node_free(struct cfg_node *n);
+
+/* config_value.c */
+int cfg_error(struct cfg_ctx *c, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+const char *cfg_quote(const char *s, char *buf, size_t len);
+const char *cfg_describe(const struct cfg_node *v, char *buf, size_t len);
+bool cfg_is_null(const struct cfg_node *v);
+void cfg_path_join(char *out, const char *path, const char *key);
+const struct cfg_node *cfg_map_find(const struct cfg_node *map, const char *key);
+
+int cfg_need_scalar(struct cfg_ctx *c, const struct cfg_node *v, const char *path,
+		    const char *what);
+int cfg_get_count(struct cfg_ctx *c, const struct cfg_node *v, const char *path,
+		  uint64_t min, uint64_t max, uint64_t *out);
+int cfg_get_enum(struct cfg_ctx *c, const struct cfg_node *v, const char *path,
+		 const char *const *names, int *out);
+int cfg_map_walk(struct cfg_ctx *c, const struct cfg_node *map, const char *path,
+		 const struct cfg_field *fields, size_t n, void *obj,
+		 const struct cfg_node **seen);
+int cfg_seq_check(struct cfg_ctx *c, const struct cfg_node *v, const char *path);
+
+/* Generic handlers for cfg_field.fn. */
+int cfg_set_bool(struct cfg_ctx *, const struct cfg_field *, const struct cfg_node *,
+		 const char *, void *);
+int cfg_set_uint(struct cfg_ctx *, const struct cfg_field *, const struct cfg_node *,
+		 const char *, void *);
+int cfg_set_secs(struct cfg_ctx *, const struct cfg_field *, const struct cfg_node *,
+		 const char *, void *);
+int cfg_set_msecs(struct cfg_ctx *, const struct cfg_field *, const struct cfg_node *,
+		  const char *, void *);
+int cfg_set_str(struct cfg_ctx *, const struct cfg_field *, const struct cfg_node *,
+		const char *, void *);
+int cfg_set_path(struct cfg_ctx *, const struct cfg_field *, const struct cfg_node *,
+		 const char *, void *);
+int cfg_set_enum(struct cfg_ctx *, const struct cfg_field *, const struct cfg_node *,
+		 const char *, void *);
+int cfg_set_limit(struct cfg_ctx *, const struct cfg_field *, const struct cfg_node *,
+		  const char *, void *);
+int cfg_set_section(struct cfg_ctx *, const struct cfg_field *, const struct cfg_node *,
+		    const char *, void *);
+
+#define CFG_MEMBER_SIZE(T, m) sizeof(((T *)0)->m)
+#define CFG_BOOL(k, T, m)	{ .key = k, .fn = cfg_set_bool, .off = offsetof(T, m) }
+#define CFG_UINT(k, T, m, lo, hi) \
+	{ .key = k, .fn = cfg_set_uint, .off = offsetof(T, m), \
+	  .size = CFG_MEMBER_SIZE(T, m), .min = lo, .max = hi }
+#define CFG_SECS(k, T, m, lo, hi) \
+	{ .key = k, .fn = cfg_set_secs, .off = offsetof(T, m), .min = lo, .max = hi }
+#define CFG_MSECS(k, T, m, lo, hi) \
+	{ .key = k, .fn = cfg_set_msecs, .off = offsetof(T, m), .min = lo, .max = hi }
+#define CFG_STR(k, T, m) \
+	{ .key = k, .fn = cfg_set_str, .off = offsetof(T, m), .size = CFG_MEMBER_SIZE(T, m) }
+#define CFG_PATH(k, T, m) \
+	{ .key = k, .fn = cfg_set_path, .off = offsetof(T, m), .size = CFG_MEMBER_SIZE(T, m) }
+#define CFG_ENUM(k, T, m, words) \
+	{ .key = k, .fn = cfg_set_enum, .off = offsetof(T, m), .names = words }
+#define CFG_LIMIT(k, T, m)	{ .key = k, .fn = cfg_set_limit, .off = offsetof(T, m) }
+#define CFG_SECTION(k, table) \
+	{ .key = k, .fn = cfg_set_section, .sub = table, \
+	  .n_sub = sizeof(table) / sizeof((table)[0]) }
+#define CFG_CUSTOM(k, handler)	{ .key = k, .fn = handler }
+#define CFG_ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+/* config_parse.c */
+int cfg_parse_root(struct cfg_ctx *c, const struct cfg_node *root);
+
+/* config.c */
+int cfg_defaults(struct aegis_config *cfg);
+
+#endif /* AEGIS_CONFIG_PRIV_H */
