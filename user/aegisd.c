@@ -1,0 +1,442 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * aegisd: runs the shield from a YAML file. Loads and attaches the XDP
+ * program (or adopts one it left attached), applies the config to the
+ * maps, logs sampled drop events and a status line, reloads on SIGHUP or
+ * when the file changes, and keeps bans across restarts and reboots.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
+#include <sys/timerfd.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+#include <xdp/libxdp.h>
+
+#include "config.h"
+#include "events.h"
+#include "loader.h"
+#include "log.h"
+#include "names.h"
+#include "shield.h"
+#include "state.h"
+
+#define AEGIS_VERSION		"0.1.0"
+#define AEGISD_DEF_CONFIG	"/etc/aegis/aegis.yaml"
+#define RELOAD_DEBOUNCE_MS	300
+#define STATE_SAVE_EVERY_S	10
+
+enum { EV_SIGNAL = 1, EV_INOTIFY, EV_RING, EV_TICK, EV_DEBOUNCE };
+
+struct daemon {
+	const char *config_path;
+	bool keep;
+	struct aegis_config *cfg;
+	struct loader loader;
+	struct shield shield;
+	struct events events;
+	bool events_on;
+	int epfd, sigfd, inofd, tickfd, debfd;
+	uint64_t ticks;
+	struct aegis_counter last[AEGIS_STAT_MAX];
+	bool stop;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: aegisd [-c FILE] [--check] [--keep]\n"
+		"  -c, --config FILE  configuration (default %s)\n"
+		"      --check        validate the configuration and exit (0 valid, 1 invalid)\n"
+		"      --keep         on SIGTERM/SIGINT leave the program attached: bans\n"
+		"                     keep being enforced while aegisd restarts\n"
+		"  -V, --version      print the version\n"
+		"Signals: SIGHUP reloads the configuration; SIGTERM/SIGINT stop.\n",
+		AEGISD_DEF_CONFIG);
+}
+
+static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	char msg[1024];
+
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	msg[strcspn(msg, "\n")] = '\0';
+	log_debug("libbpf: %s", msg);
+	return 0;
+}
+
+static int libxdp_log(enum libxdp_print_level level, const char *fmt, va_list ap)
+{
+	char msg[1024];
+
+	if (level == LIBXDP_DEBUG)
+		return 0;
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	msg[strcspn(msg, "\n")] = '\0';
+	log_debug("libxdp: %s", msg);
+	return 0;
+}
+
+static int epoll_add(int epfd, int fd, uint32_t tag)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u32 = tag };
+
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+static void timer_arm(int fd, uint64_t ms, bool periodic)
+{
+	struct itimerspec its = {
+		.it_value = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000 },
+	};
+
+	if (periodic)
+		its.it_interval = its.it_value;
+	timerfd_settime(fd, 0, &its, NULL);
+}
+
+static void save_state(struct daemon *d)
+{
+	int n = state_save_bans(&d->loader.maps, d->cfg->state_dir);
+
+	if (n < 0)
+		log_error("state: cannot save bans to %s: %s", d->cfg->state_dir, strerror(-n));
+	else
+		log_debug("state: saved %d bans", n);
+}
+
+static void restore_state(struct daemon *d)
+{
+	int bad = 0, n;
+
+	if (!d->loader.bans_fresh)
+		return;
+	n = state_load_bans(&d->loader.maps, d->cfg->state_dir, &bad);
+	if (n < 0)
+		log_error("state: cannot restore bans from %s: %s", d->cfg->state_dir,
+			  strerror(-n));
+	else if (n || bad)
+		log_info("state: restored %d bans (%d malformed lines skipped)", n, bad);
+}
+
+static void status_line(struct daemon *d)
+{
+	struct aegis_counter now[AEGIS_STAT_MAX];
+	uint64_t errs[AEGIS_ERR_MAX], pass = 0, drop = 0, errsum = 0;
+	double secs = d->cfg->status_interval_s ? d->cfg->status_interval_s : 1;
+	char top[128] = "";
+	uint64_t top_n = 0;
+
+	if (maps_stats_read(&d->loader.maps, now) || maps_errors_read(&d->loader.maps, errs))
+		return;
+	for (int i = 0; i < AEGIS_STAT_MAX; i++) {
+		uint64_t delta = now[i].packets - d->last[i].packets;
+
+		if (i < AEGIS_STAT_FIRST_DROP) {
+			pass += delta;
+		} else {
+			drop += delta;
+			if (delta > top_n) {
+				top_n = delta;
+				snprintf(top, sizeof(top), " top=%s", names_stat(i));
+			}
+		}
+	}
+	for (int i = 0; i < AEGIS_ERR_MAX; i++)
+		if (i != AEGIS_ERR_STRIKE_BAN && i != AEGIS_ERR_EVENT_SAMPLED)
+			errsum += errs[i];
+	log_info("status: pass=%.0fpps drop=%.0fpps%s bans=%ld flows=%ld strike_bans=%llu "
+		 "table_errors=%llu",
+		 pass / secs, drop / secs, top, maps_count(&d->loader.maps, MAPS_BANS),
+		 maps_count(&d->loader.maps, MAPS_FLOWS),
+		 (unsigned long long)errs[AEGIS_ERR_STRIKE_BAN], (unsigned long long)errsum);
+	memcpy(d->last, now, sizeof(now));
+}
+
+/* Settings that need a restart: a reload keeps the running values. */
+static void warn_restart_only(const struct aegis_config *o, const struct aegis_config *n)
+{
+	bool ifaces = o->n_ifaces != n->n_ifaces;
+
+	for (size_t i = 0; !ifaces && i < n->n_ifaces; i++)
+		ifaces = strcmp(o->ifaces[i].name, n->ifaces[i].name) ||
+			 o->ifaces[i].mode != n->ifaces[i].mode;
+	if (ifaces || memcmp(&o->maps, &n->maps, sizeof(o->maps)) ||
+	    strcmp(o->pin_dir, n->pin_dir) || strcmp(o->state_dir, n->state_dir) ||
+	    strcmp(o->events.output, n->events.output))
+		log_warn("reload: interfaces, maps, pin_dir, state_dir and events.output "
+			 "changes take effect after a restart");
+}
+
+static void reload(struct daemon *d, const char *why)
+{
+	struct aegis_config *next;
+	char err[1024];
+	int ret;
+
+	ret = config_load(d->config_path, &next, err, sizeof(err));
+	if (ret) {
+		log_error("reload (%s) rejected, running config unchanged: %s", why, err);
+		return;
+	}
+	warn_restart_only(d->cfg, next);
+	/* Keep restart-only values so the running state stays consistent. */
+	next->maps = d->cfg->maps;
+	snprintf(next->pin_dir, sizeof(next->pin_dir), "%s", d->cfg->pin_dir);
+	snprintf(next->state_dir, sizeof(next->state_dir), "%s", d->cfg->state_dir);
+	ret = shield_apply(&d->shield, next, err, sizeof(err));
+	if (ret) {
+		log_error("reload (%s): applying failed: %s", why, err);
+		config_free(next);
+		return;
+	}
+	log_setup(next->log_format, next->log_level);
+	d->events.summary = next->events.summary;
+	config_free(d->cfg);
+	d->cfg = next;
+	log_info("reloaded %s (%s): %zu policies, %zu allow, %zu deny", d->config_path, why,
+		 next->n_policies, next->n_allow, next->n_deny);
+}
+
+static int watch_config(struct daemon *d)
+{
+	char dir[4096];
+
+	snprintf(dir, sizeof(dir), "%s", d->config_path);
+	d->inofd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (d->inofd < 0)
+		return -errno;
+	/* Watch the directory: editors replace the file by rename. */
+	if (inotify_add_watch(d->inofd, dirname(dir),
+			      IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE) < 0)
+		return -errno;
+	return epoll_add(d->epfd, d->inofd, EV_INOTIFY);
+}
+
+static void on_inotify(struct daemon *d)
+{
+	char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	char path[4096];
+	const char *base;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "%s", d->config_path);
+	base = basename(path);
+	while ((n = read(d->inofd, buf, sizeof(buf))) > 0) {
+		for (char *p = buf; p < buf + n;) {
+			struct inotify_event *ev = (struct inotify_event *)p;
+
+			if (ev->len && !strcmp(ev->name, base))
+				timer_arm(d->debfd, RELOAD_DEBOUNCE_MS, false);
+			p += sizeof(*ev) + ev->len;
+		}
+	}
+}
+
+static void on_signal(struct daemon *d)
+{
+	struct signalfd_siginfo si;
+
+	while (read(d->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGHUP)
+			reload(d, "SIGHUP");
+		else
+			d->stop = true;
+	}
+}
+
+static void on_tick(struct daemon *d)
+{
+	uint64_t exp;
+
+	if (read(d->tickfd, &exp, sizeof(exp)) < 0)
+		return;
+	d->ticks++;
+	if (d->events_on)
+		events_tick(&d->events);
+	if (d->cfg->status_interval_s && d->ticks % d->cfg->status_interval_s == 0)
+		status_line(d);
+	if (d->ticks % STATE_SAVE_EVERY_S == 0) {
+		int swept = maps_ban_sweep(&d->loader.maps);
+
+		if (swept > 0)
+			log_info("%d bans expired", swept);
+		save_state(d);
+	}
+}
+
+static int run_loop(struct daemon *d)
+{
+	struct epoll_event evs[8];
+
+	while (!d->stop) {
+		int n = epoll_wait(d->epfd, evs, 8, -1);
+
+		if (n < 0 && errno != EINTR)
+			return -errno;
+		for (int i = 0; i < n; i++) {
+			uint64_t exp;
+
+			switch (evs[i].data.u32) {
+			case EV_SIGNAL: on_signal(d); break;
+			case EV_INOTIFY: on_inotify(d); break;
+			case EV_RING: events_poll(&d->events); break;
+			case EV_TICK: on_tick(d); break;
+			case EV_DEBOUNCE:
+				if (read(d->debfd, &exp, sizeof(exp)) > 0)
+					reload(d, "file changed");
+				break;
+			}
+		}
+	}
+	return 0;
+}
+
+static int setup_fds(struct daemon *d)
+{
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	d->epfd = epoll_create1(EPOLL_CLOEXEC);
+	d->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	d->tickfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	d->debfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (d->epfd < 0 || d->sigfd < 0 || d->tickfd < 0 || d->debfd < 0)
+		return -errno;
+	if (epoll_add(d->epfd, d->sigfd, EV_SIGNAL) || epoll_add(d->epfd, d->tickfd, EV_TICK) ||
+	    epoll_add(d->epfd, d->debfd, EV_DEBOUNCE))
+		return -errno;
+	timer_arm(d->tickfd, 1000, true);
+	return watch_config(d);
+}
+
+static int start(struct daemon *d)
+{
+	char err[1024];
+	int ret;
+
+	ret = loader_start(&d->loader, d->cfg, err, sizeof(err));
+	if (ret) {
+		log_error("%s", err);
+		return ret;
+	}
+	restore_state(d);
+	shield_init(&d->shield, &d->loader.maps);
+	ret = shield_apply(&d->shield, d->cfg, err, sizeof(err));
+	if (ret) {
+		log_error("applying %s: %s", d->config_path, err);
+		return ret;
+	}
+	ret = events_open(&d->events, d->loader.maps.fd[MAPS_EVENTS], d->cfg->events.output,
+			  d->cfg->events.summary);
+	if (ret) {
+		log_error("events: %s: %s", d->cfg->events.output[0] ? d->cfg->events.output :
+			  "ring buffer", strerror(-ret));
+		return ret;
+	}
+	d->events_on = true;
+	ret = epoll_add(d->epfd, events_fd(&d->events), EV_RING);
+	if (ret)
+		return -errno;
+	maps_stats_read(&d->loader.maps, d->last);
+	log_info("aegisd %s running: %zu interfaces, %zu policies, pins in %s", AEGIS_VERSION,
+		 d->cfg->n_ifaces, d->cfg->n_policies, d->cfg->pin_dir);
+	return 0;
+}
+
+static int parse_args(struct daemon *d, int argc, char **argv, bool *check)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check", no_argument, NULL, 'C' },
+		{ "keep", no_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ 0 }
+	};
+	int opt;
+
+	d->config_path = AEGISD_DEF_CONFIG;
+	while ((opt = getopt_long(argc, argv, "c:hV", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c': d->config_path = optarg; break;
+		case 'C': *check = true; break;
+		case 'k': d->keep = true; break;
+		case 'h': usage(stdout); exit(0);
+		case 'V': printf("aegisd %s\n", AEGIS_VERSION); exit(0);
+		default: usage(stderr); return -EINVAL;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "aegisd: unexpected argument '%s'\n", argv[optind]);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct daemon d = { .epfd = -1, .sigfd = -1, .inofd = -1, .tickfd = -1, .debfd = -1 };
+	bool check = false;
+	char err[1024];
+	int ret;
+
+	if (parse_args(&d, argc, argv, &check))
+		return 2;
+	if (config_load(d.config_path, &d.cfg, err, sizeof(err))) {
+		fprintf(stderr, "aegisd: %s\n", err);
+		return 1;
+	}
+	if (!d.cfg->n_ifaces) {
+		fprintf(stderr, "aegisd: %s: no interfaces configured (interfaces: [eth0])\n",
+			d.config_path);
+		config_free(d.cfg);
+		return 1;
+	}
+	if (check) {
+		printf("%s: valid (%zu interfaces, %zu policies, %zu allow, %zu deny)\n",
+		       d.config_path, d.cfg->n_ifaces, d.cfg->n_policies, d.cfg->n_allow,
+		       d.cfg->n_deny);
+		config_free(d.cfg);
+		return 0;
+	}
+	log_setup(d.cfg->log_format, d.cfg->log_level);
+	libbpf_set_print(libbpf_log);
+	libxdp_set_print(libxdp_log);
+	ret = setup_fds(&d);
+	if (ret)
+		log_error("setup: %s", strerror(-ret));
+	if (!ret)
+		ret = start(&d);
+	if (!ret)
+		ret = run_loop(&d);
+	if (d.loader.n_ifaces)
+		save_state(&d);
+	if (d.events_on)
+		events_close(&d.events);
+	if (d.keep && !ret)
+		log_info("stopping; program stays attached (--keep)");
+	loader_stop(&d.loader, d.keep && !ret);
+	config_free(d.cfg);
+	int fds[] = { d.epfd, d.sigfd, d.inofd, d.tickfd, d.debfd };
+
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	log_info("stopped");
+	return ret ? 1 : 0;
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * aegisd's reader of the XDP drop-event ring: one JSON line per event,
+ * or, past EVENTS_DIRECT_PER_SEC events in a second, one summary line per
+ * source and reason for that second, so a flood cannot flood the log.
+ */
+#ifndef AEGIS_EVENTS_H
+#define AEGIS_EVENTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "aegis/maps.h"
+
+#define EVENTS_DIRECT_PER_SEC	20
+#define EVENTS_SUMMARY_SLOTS	1024
+
+struct ring_buffer;
+
+struct events_slot {
+	struct aegis_addr addr;
+	uint8_t reason;
+	uint8_t used;
+	uint16_t port;
+	uint8_t proto;
+	uint64_t count;
+};
+
+struct events {
+	struct ring_buffer *rb;
+	FILE *out;
+	bool own_out;
+	bool summary;
+	uint64_t window_start_ns;	/* CLOCK_MONOTONIC second being counted */
+	uint64_t in_window;
+	uint64_t total, summarized, dropped_slots;
+	struct events_slot slots[EVENTS_SUMMARY_SLOTS];
+};
+
+/* path "" writes to stdout. Returns 0 or negative errno. */
+int events_open(struct events *e, int ring_fd, const char *path, bool summary);
+int events_fd(const struct events *e);		/* for epoll */
+void events_poll(struct events *e);		/* drain the ring */
+void events_tick(struct events *e);		/* call at least once a second */
+void events_close(struct events *e);
+
+#endif /* AEGIS_EVENTS_H */
