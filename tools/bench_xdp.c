@@ -43,6 +43,18 @@
 #include "aegis/maps.h"
 #include "aegis.skel.h"
 
+/* The skeleton is named by the Makefile's `bpftool gen skeleton ... name`:
+ * accept "aegis" and "aegis_bpf" (its maps and program are the same). */
+#ifdef __AEGIS_BPF_SKEL_H__
+typedef struct aegis_bpf aegis_skel;
+#define skel_open_and_load aegis_bpf__open_and_load
+#define skel_destroy aegis_bpf__destroy
+#else
+typedef struct aegis aegis_skel;
+#define skel_open_and_load aegis__open_and_load
+#define skel_destroy aegis__destroy
+#endif
+
 #define DEF_XDPFILTER	"/usr/lib/x86_64-linux-gnu/bpf/xdpfilt_dny_all.o"
 #define DEF_XDPFILTER_ALW "/usr/lib/x86_64-linux-gnu/bpf/xdpfilt_alw_all.o"
 #define DEF_REPEAT	1000000
@@ -286,7 +298,7 @@ static void limit(struct aegis_limit *l, uint32_t rate, uint32_t burst)
 		die("limit %u/%u out of range", rate, burst);
 }
 
-static void aegis_configure(struct aegis *skel)
+static void aegis_configure(aegis_skel *skel)
 {
 	static const uint16_t refl[] = { AEGIS_REFLECTION_PORTS };
 	static const char *allow[] = { "198.18.200.0/24", "198.18.201.5/32", "2001:db8:200::/48" };
@@ -378,7 +390,7 @@ struct snapshot {
 	uint64_t err[AEGIS_ERR_MAX];
 };
 
-static void snapshot(struct aegis *skel, struct snapshot *snap)
+static void snapshot(aegis_skel *skel, struct snapshot *snap)
 {
 	int ncpus = libbpf_num_possible_cpus();
 	struct aegis_counter *c = calloc(ncpus, sizeof(*c));
@@ -452,11 +464,31 @@ static int load_xdpfilter(const char *path, struct bpf_object **objp)
 
 /* ---- measurement ------------------------------------------------------ */
 
-struct result {
+/*
+ * One benchmark case. Runs are interleaved (run 1 of every case, then
+ * run 2 of every case, ...) so a burst of noise on the machine spreads
+ * over all cases instead of shifting one of them.
+ */
+struct bcase {
 	const char *name;
-	uint32_t median, min, max;	/* kernel-reported ns per repetition */
-	double wall;			/* median of userspace wall-clock ns per packet */
-	bool have;
+	int prog_fd;
+	const uint8_t *warm;	/* sent once before timing (e.g. the SYN of a flow) */
+	size_t warm_len;
+	const uint8_t *pkt;
+	size_t len;
+	uint32_t verdict;	/* expected XDP verdict */
+	int reason;		/* expected aegis_stats reason; -1: not Aegis */
+	/* flow the case must keep alive (Aegis pass cases) */
+	const char *flow_src, *flow_dst;
+	uint8_t flow_proto;
+	/* results */
+	uint32_t ns[MAX_RUNS];
+	double wall[MAX_RUNS];
+	uint32_t median, min, max;
+	double wall_median;
+	uint64_t run_secs;	/* whole seconds spent, for the rate case's slack */
+	struct snapshot delta;	/* counters moved during this case's runs */
+	uint32_t bad_verdicts;
 };
 
 static int cmp_u32(const void *a, const void *b)
@@ -489,7 +521,7 @@ static int drop_event(void *ctx, void *data, size_t len)
 	return 0;
 }
 
-/* One test run; returns the program's verdict. */
+/* One BPF_PROG_TEST_RUN; returns the program's verdict. */
 static uint32_t run_once(int prog_fd, const void *pkt, size_t len, int repeat, uint32_t *ns)
 {
 	uint8_t out[256];
@@ -506,119 +538,103 @@ static uint32_t run_once(int prog_fd, const void *pkt, size_t len, int repeat, u
 		die("BPF_PROG_TEST_RUN: %s", strerror(-err));
 	if (ns)
 		*ns = opts.duration;
-	if (events_rb)
-		ring_buffer__consume(events_rb);	/* keep the event ring from filling */
 	return opts.retval;
 }
 
-static struct result measure(const char *name, int prog_fd, const void *pkt, size_t len,
-			     int repeat, int runs, uint32_t want_verdict)
+static void run_case(aegis_skel *skel, struct bcase *c, int i, int repeat)
 {
-	uint32_t ns[MAX_RUNS], verdict;
-	struct result r = { .name = name, .have = true };
-	double wall[MAX_RUNS], t0;
-	int i;
+	struct snapshot before, after;
+	unsigned int k;
+	double t0, t;
 
-	for (i = 0; i < runs; i++) {
-		t0 = now_s();
-		verdict = run_once(prog_fd, pkt, len, repeat, &ns[i]);
-		wall[i] = (now_s() - t0) * 1e9 / repeat;
-		if (verdict != want_verdict)
-			warn("%s: run %d returned verdict %u, expected %u", name, i, verdict,
-			     want_verdict);
-	}
-	qsort(ns, runs, sizeof(ns[0]), cmp_u32);
-	qsort(wall, runs, sizeof(wall[0]), cmp_double);
-	r.wall = wall[runs / 2];
-	r.min = ns[0];
-	r.max = ns[runs - 1];
-	r.median = runs % 2 ? ns[runs / 2] : (ns[runs / 2 - 1] + ns[runs / 2] + 1) / 2;
-	return r;
+	if (c->reason >= 0)
+		snapshot(skel, &before);
+	t0 = now_s();
+	if (run_once(c->prog_fd, c->pkt, c->len, repeat, &c->ns[i]) != c->verdict)
+		c->bad_verdicts++;
+	t = now_s() - t0;
+	c->wall[i] = t * 1e9 / repeat;
+	c->run_secs += (uint64_t)t + 1;
+	if (c->reason < 0)
+		return;
+	snapshot(skel, &after);
+	for (k = 0; k < AEGIS_STAT_MAX; k++)
+		c->delta.stat[k] += after.stat[k] - before.stat[k];
+	for (k = 0; k < AEGIS_ERR_MAX; k++)
+		c->delta.err[k] += after.err[k] - before.err[k];
+	ring_buffer__consume(events_rb);	/* keep the event ring from filling */
+}
+
+static void summarize(struct bcase *c, int runs)
+{
+	qsort(c->ns, runs, sizeof(c->ns[0]), cmp_u32);
+	qsort(c->wall, runs, sizeof(c->wall[0]), cmp_double);
+	c->min = c->ns[0];
+	c->max = c->ns[runs - 1];
+	c->median = runs % 2 ? c->ns[runs / 2] : (c->ns[runs / 2 - 1] + c->ns[runs / 2] + 1) / 2;
+	c->wall_median = runs % 2 ? c->wall[runs / 2] :
+				    (c->wall[runs / 2 - 1] + c->wall[runs / 2]) / 2;
 }
 
 /*
- * Checks that `expect` packets were counted under `reason`, nothing else
- * was counted except (when slack_reason >= 0) at most `slack` packets
- * under slack_reason, and no error counter moved.
+ * Every timed packet must be counted under the case's reason, and no error
+ * counter may move. The rate case may pass one packet per elapsed second
+ * (its token comes back), counted as pass_policy.
  */
-static void verify(const char *name, const struct snapshot *before, const struct snapshot *after,
-		   uint64_t expect, unsigned int reason, int slack_reason, uint64_t slack)
+static void verify(const struct bcase *c, uint64_t expect)
 {
-	uint64_t got = after->stat[reason] - before->stat[reason];
-	uint64_t other = 0, d;
+	bool rate = c->reason == AEGIS_STAT_DROP_RATE_PPS;
+	uint64_t slack = rate ? c->run_secs : 0, got, d;
 	unsigned int i;
 
+	if (c->bad_verdicts)
+		warn("%s: %u runs returned a verdict other than %u", c->name, c->bad_verdicts,
+		     c->verdict);
+	if (c->reason < 0)
+		return;
+	got = c->delta.stat[c->reason];
+	if (got > expect || got + slack < expect)
+		warn("%s: %llu of %llu packets counted as '%s'", c->name,
+		     (unsigned long long)got, (unsigned long long)expect, stat_names[c->reason]);
 	for (i = 0; i < AEGIS_STAT_MAX; i++) {
-		d = after->stat[i] - before->stat[i];
-		if (i == reason || !d)
+		d = c->delta.stat[i];
+		if ((int)i == c->reason || !d)
 			continue;
-		if ((int)i == slack_reason && d <= slack)
+		if (rate && i == AEGIS_STAT_PASS_POLICY && d <= slack)
 			continue;
-		other += d;
-		warn("%s: %llu packets counted as '%s'", name, (unsigned long long)d,
+		warn("%s: %llu packets counted as '%s'", c->name, (unsigned long long)d,
 		     stat_names[i]);
 	}
-	if (got + (slack_reason >= 0 ? slack : 0) < expect || got > expect)
-		warn("%s: %llu of %llu packets counted as '%s'", name, (unsigned long long)got,
-		     (unsigned long long)expect, stat_names[reason]);
 	for (i = 0; i < AEGIS_ERR_MAX; i++) {
-		d = after->err[i] - before->err[i];
-		/* Sampled-out drop events are the limiter working, not a fault. */
+		d = c->delta.err[i];
+		/* Sampled-out drop events are the event limiter working. */
 		if (d && i != AEGIS_ERR_EVENT_SAMPLED)
-			warn("%s: error counter '%s' moved by %llu", name, err_names[i],
+			warn("%s: error counter '%s' moved by %llu", c->name, err_names[i],
 			     (unsigned long long)d);
 	}
-	(void)other;
 }
 
-/* Runs one Aegis case: warm-up packets, the timed runs, then the checks. */
-static struct result aegis_case(struct aegis *skel, const char *name, const void *warm,
-				size_t warm_len, const void *pkt, size_t len, int repeat,
-				int runs, unsigned int reason)
-{
-	int fd = bpf_program__fd(skel->progs.aegis_xdp);
-	bool drop = reason >= AEGIS_STAT_FIRST_DROP;
-	struct snapshot before, after;
-	struct result r;
-	uint64_t slack = 0;
-	double t0;
-
-	if (warm)	/* e.g. the SYN that opens the flow an ACK belongs to */
-		run_once(fd, warm, warm_len, 1, NULL);
-	run_once(fd, pkt, len, 1, NULL);	/* the flow exists from here on */
-	snapshot(skel, &before);
-	t0 = now_s();
-	r = measure(name, fd, pkt, len, repeat, runs, drop ? XDP_DROP : XDP_PASS);
-	snapshot(skel, &after);
-	/* Rate limit 1/s: one token comes back per elapsed second. */
-	if (reason == AEGIS_STAT_DROP_RATE_PPS)
-		slack = (uint64_t)(now_s() - t0) + 2;
-	verify(name, &before, &after, (uint64_t)repeat * runs, reason,
-	       slack ? AEGIS_STAT_PASS_POLICY : -1, slack);
-	return r;
-}
-
-static void check_flow(struct aegis *skel, const char *name, const char *src, const char *dst,
-		       uint8_t proto, uint16_t dport, uint64_t min_packets, uint32_t state)
+static void check_flow(aegis_skel *skel, const struct bcase *c, uint16_t dport,
+		       uint64_t min_packets)
 {
 	struct aegis_flow_key k;
 	struct aegis_flow f;
 
 	memset(&k, 0, sizeof(k));
-	k.saddr = addr_of(src);
-	k.daddr = addr_of(dst);
+	k.saddr = addr_of(c->flow_src);
+	k.daddr = addr_of(c->flow_dst);
 	k.sport = htons(SPORT);
 	k.dport = htons(dport);
-	k.proto = proto;
+	k.proto = c->flow_proto;
 	if (bpf_map_lookup_elem(bpf_map__fd(skel->maps.aegis_flows), &k, &f)) {
-		warn("%s: the flow is not in aegis_flows", name);
+		warn("%s: its flow is not in aegis_flows", c->name);
 		return;
 	}
 	if (f.packets < min_packets)
-		warn("%s: flow saw %llu packets, expected at least %llu", name,
+		warn("%s: the flow saw %llu packets, expected at least %llu", c->name,
 		     (unsigned long long)f.packets, (unsigned long long)min_packets);
-	if (f.state != state)
-		warn("%s: flow state %u, expected %u", name, f.state, state);
+	if (f.state != AEGIS_FLOW_EST)
+		warn("%s: flow state %u, expected established", c->name, f.state);
 }
 
 static void usage(FILE *f)
@@ -626,32 +642,24 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: bench_xdp [-r REPEAT] [-n RUNS] [-f DNY_OBJ] [-a ALW_OBJ]\n"
 		"  -r REPEAT  repetitions per BPF_PROG_TEST_RUN (default %d, at least 1000000)\n"
-		"  -n RUNS    runs per case, the median is shown (default %d, at least %d)\n"
+		"  -n RUNS    runs per case, the median is shown (default %d, %d..%d)\n"
 		"  -f PATH    xdp-filter policy-deny object, the ratio base (default %s)\n"
 		"  -a PATH    xdp-filter policy-allow object (default %s)\n",
-		DEF_REPEAT, DEF_RUNS, MIN_RUNS, DEF_XDPFILTER, DEF_XDPFILTER_ALW);
+		DEF_REPEAT, DEF_RUNS, MIN_RUNS, MAX_RUNS, DEF_XDPFILTER, DEF_XDPFILTER_ALW);
 }
 
-static void row(const struct result *r, const struct result *empty, const struct result *filt)
-{
-	char spread[32];
-
-	snprintf(spread, sizeof(spread), "%u..%u", r->min, r->max);
-	printf("  %-40s %7u %11s %8.1f %9.2f %12.2f\n", r->name, r->median, spread, r->wall,
-	       empty->median ? (double)r->median / empty->median : 0.0,
-	       filt->median ? (double)r->median / filt->median : 0.0);
-}
+enum { C_EMPTY, C_FILT, C_ALW, C_PASS4, C_ACK4, C_PASS6, C_BAN, C_DENY, C_RATE, C_MAX };
 
 int main(int argc, char **argv)
 {
 	const char *filter_path = DEF_XDPFILTER, *alw_path = DEF_XDPFILTER_ALW;
-	int repeat = DEF_REPEAT, runs = DEF_RUNS, opt;
+	int repeat = DEF_REPEAT, runs = DEF_RUNS, opt, i, j;
 	uint8_t udp4[128], ack4[128], syn4[128], ban4[128], deny4[128], rate4[128], udp6[128];
 	size_t udp4_len, ack4_len, syn4_len, ban4_len, deny4_len, rate4_len, udp6_len;
-	struct result empty, filt, alw, pass4, ack, pass6, ban, deny, rate;
 	struct bpf_object *filt_obj = NULL, *alw_obj = NULL;
-	struct aegis *skel;
-	int empty_fd, filt_fd, alw_fd;
+	struct bcase cases[C_MAX];
+	aegis_skel *skel;
+	int empty_fd, filt_fd, alw_fd, aegis_fd;
 
 	while ((opt = getopt(argc, argv, "r:n:f:a:h")) != -1) {
 		switch (opt) {
@@ -663,7 +671,7 @@ int main(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
-	if (repeat < 1000000 || runs < MIN_RUNS || runs > MAX_RUNS) {
+	if (optind != argc || repeat < 1000000 || runs < MIN_RUNS || runs > MAX_RUNS) {
 		usage(stderr);
 		return 2;
 	}
@@ -681,59 +689,85 @@ int main(int argc, char **argv)
 	empty_fd = load_empty();
 	filt_fd = load_xdpfilter(filter_path, &filt_obj);
 	alw_fd = load_xdpfilter(alw_path, &alw_obj);
-	skel = aegis__open_and_load();
+	skel = skel_open_and_load();
 	if (!skel)
 		die("load the Aegis program: %s", strerror(errno));
 	aegis_configure(skel);
+	aegis_fd = bpf_program__fd(skel->progs.aegis_xdp);
 	events_rb = ring_buffer__new(bpf_map__fd(skel->maps.aegis_events), drop_event, NULL, NULL);
 	if (!events_rb)
 		die("event ring: %s", strerror(errno));
 
+	memset(cases, 0, sizeof(cases));
+#define CASE(idx, nm, fd, p, l, v, r) do {				\
+		cases[idx].name = nm; cases[idx].prog_fd = fd;		\
+		cases[idx].pkt = p; cases[idx].len = l;			\
+		cases[idx].verdict = v; cases[idx].reason = r;		\
+	} while (0)
+	CASE(C_EMPTY, "empty XDP_PASS (2 insns)", empty_fd, udp4, udp4_len, XDP_PASS, -1);
+	/* Policy deny: a packet no rule matches is dropped, after every lookup. */
+	CASE(C_FILT, "xdp-filter dny_all, no match (drop)", filt_fd, udp4, udp4_len, XDP_DROP, -1);
+	CASE(C_ALW, "xdp-filter alw_all, no match (pass)", alw_fd, udp4, udp4_len, XDP_PASS, -1);
+	CASE(C_PASS4, "aegis pass: UDP, all filters, flow", aegis_fd, udp4, udp4_len, XDP_PASS,
+	     AEGIS_STAT_PASS_POLICY);
+	CASE(C_ACK4, "aegis pass: TCP ACK, all filters, flow", aegis_fd, ack4, ack4_len,
+	     XDP_PASS, AEGIS_STAT_PASS_POLICY);
+	CASE(C_PASS6, "aegis pass: IPv6 UDP, all filters, flow", aegis_fd, udp6, udp6_len,
+	     XDP_PASS, AEGIS_STAT_PASS_POLICY);
+	CASE(C_BAN, "aegis drop: ban (permanent)", aegis_fd, ban4, ban4_len, XDP_DROP,
+	     AEGIS_STAT_DROP_BAN);
+	CASE(C_DENY, "aegis drop: deny-list", aegis_fd, deny4, deny4_len, XDP_DROP,
+	     AEGIS_STAT_DROP_DENY);
+	CASE(C_RATE, "aegis drop: rate limit (pps 1/s)", aegis_fd, rate4, rate4_len, XDP_DROP,
+	     AEGIS_STAT_DROP_RATE_PPS);
+#undef CASE
+	cases[C_ACK4].warm = syn4;	/* the SYN opens the flow the ACKs belong to */
+	cases[C_ACK4].warm_len = syn4_len;
+	cases[C_PASS4].flow_src = cases[C_ACK4].flow_src = IP_CLIENT;
+	cases[C_PASS4].flow_dst = cases[C_ACK4].flow_dst = IP_SERVER;
+	cases[C_PASS6].flow_src = IP6_CLIENT;
+	cases[C_PASS6].flow_dst = IP6_SERVER;
+	cases[C_PASS4].flow_proto = cases[C_PASS6].flow_proto = IPPROTO_UDP;
+	cases[C_ACK4].flow_proto = IPPROTO_TCP;
+
 	printf("bench_xdp: BPF_PROG_TEST_RUN, %zu-byte frames (IPv6: %zu), repeat %d, "
-	       "median of %d runs\n", udp4_len, udp6_len, repeat, runs);
+	       "median of %d interleaved runs\n", udp4_len, udp6_len, repeat, runs);
 
-	/* Warm every program once (JIT'd code and maps in cache). */
-	run_once(empty_fd, udp4, udp4_len, 1000, NULL);
-	run_once(filt_fd, udp4, udp4_len, 1000, NULL);
-	run_once(alw_fd, udp4, udp4_len, 1000, NULL);
+	/* Warm-up, untimed: JIT'd code and maps in cache; the Aegis flows are
+	 * opened here (first UDP datagram; SYN then ACK), and the rate case's
+	 * one token is spent, so the timed runs see only the steady state. */
+	for (j = 0; j < C_MAX; j++) {
+		if (cases[j].warm)
+			run_once(cases[j].prog_fd, cases[j].warm, cases[j].warm_len, 1, NULL);
+		run_once(cases[j].prog_fd, cases[j].pkt, cases[j].len, 1, NULL);
+		if (cases[j].reason < 0)
+			run_once(cases[j].prog_fd, cases[j].pkt, cases[j].len, 10000, NULL);
+	}
+	ring_buffer__consume(events_rb);
 
-	empty = measure("empty XDP_PASS (2 insns)", empty_fd, udp4, udp4_len, repeat, runs,
-			XDP_PASS);
-	/* Policy deny: the packet matches no rule, so it is dropped. */
-	filt = measure("xdp-filter dny_all, no match (drop)", filt_fd, udp4, udp4_len, repeat,
-		       runs, XDP_DROP);
-	alw = measure("xdp-filter alw_all, no match (pass)", alw_fd, udp4, udp4_len, repeat,
-		      runs, XDP_PASS);
-	pass4 = aegis_case(skel, "aegis pass: UDP, all filters, flow", NULL, 0, udp4, udp4_len,
-			   repeat, runs, AEGIS_STAT_PASS_POLICY);
-	check_flow(skel, pass4.name, IP_CLIENT, IP_SERVER, IPPROTO_UDP, PORT_FULL,
-		   (uint64_t)repeat * runs, AEGIS_FLOW_EST);
-	ack = aegis_case(skel, "aegis pass: TCP ACK, all filters, flow", syn4, syn4_len, ack4,
-			 ack4_len, repeat, runs, AEGIS_STAT_PASS_POLICY);
-	check_flow(skel, ack.name, IP_CLIENT, IP_SERVER, IPPROTO_TCP, PORT_FULL,
-		   (uint64_t)repeat * runs, AEGIS_FLOW_EST);
-	pass6 = aegis_case(skel, "aegis pass: IPv6 UDP, all filters, flow", NULL, 0, udp6,
-			   udp6_len, repeat, runs, AEGIS_STAT_PASS_POLICY);
-	check_flow(skel, pass6.name, IP6_CLIENT, IP6_SERVER, IPPROTO_UDP, PORT_FULL,
-		   (uint64_t)repeat * runs, AEGIS_FLOW_EST);
-	ban = aegis_case(skel, "aegis drop: ban (permanent)", NULL, 0, ban4, ban4_len, repeat,
-			 runs, AEGIS_STAT_DROP_BAN);
-	deny = aegis_case(skel, "aegis drop: deny-list", NULL, 0, deny4, deny4_len, repeat,
-			  runs, AEGIS_STAT_DROP_DENY);
-	rate = aegis_case(skel, "aegis drop: rate limit (pps 1/s)", NULL, 0, rate4, rate4_len,
-			  repeat, runs, AEGIS_STAT_DROP_RATE_PPS);
+	for (i = 0; i < runs; i++)
+		for (j = 0; j < C_MAX; j++)
+			run_case(skel, &cases[j], i, repeat);
+
+	for (j = 0; j < C_MAX; j++) {
+		summarize(&cases[j], runs);
+		verify(&cases[j], (uint64_t)repeat * runs);
+		if (cases[j].flow_src)
+			check_flow(skel, &cases[j], PORT_FULL, (uint64_t)repeat * runs);
+	}
 
 	printf("\n  %-40s %7s %11s %8s %9s %12s\n", "case", "ns/pkt", "min..max", "wall ns",
 	       "x empty", "x xdp-filter");
-	row(&empty, &empty, &filt);
-	row(&filt, &empty, &filt);
-	row(&alw, &empty, &filt);
-	row(&pass4, &empty, &filt);
-	row(&ack, &empty, &filt);
-	row(&pass6, &empty, &filt);
-	row(&ban, &empty, &filt);
-	row(&deny, &empty, &filt);
-	row(&rate, &empty, &filt);
+	for (j = 0; j < C_MAX; j++) {
+		const struct bcase *c = &cases[j];
+		char spread[32];
+
+		snprintf(spread, sizeof(spread), "%u..%u", c->min, c->max);
+		printf("  %-40s %7u %11s %8.1f %9.2f %12.2f\n", c->name, c->median, spread,
+		       c->wall_median,
+		       cases[C_EMPTY].median ? (double)c->median / cases[C_EMPTY].median : 0.0,
+		       cases[C_FILT].median ? (double)c->median / cases[C_FILT].median : 0.0);
+	}
 	printf("\n  ns/pkt: the kernel's mean per repetition (opts.duration, whole ns), median\n"
 	       "  of the runs; min..max: spread of the runs; wall ns: the syscall's wall-clock\n"
 	       "  time / repeat (median; sub-ns resolution, includes any preemption).\n"
@@ -741,7 +775,7 @@ int main(int argc, char **argv)
 	       warnings ? "SEE WARNINGS ABOVE" : "all as intended");
 
 	ring_buffer__free(events_rb);
-	aegis__destroy(skel);
+	skel_destroy(skel);
 	bpf_object__close(filt_obj);
 	bpf_object__close(alw_obj);
 	close(empty_fd);
