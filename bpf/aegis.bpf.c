@@ -220,7 +220,7 @@ static __always_inline void emit_event(const struct pkt *p, __u32 reason,
 	e->dport = bpf_ntohs(p->dport);
 	e->proto = p->proto;
 	e->reason = reason;
-	e->len = p->frame_len;
+	e->len = p->l3_len;		/* IP length, as struct aegis_event says */
 	bpf_ringbuf_submit(e, 0);
 }
 
@@ -259,12 +259,18 @@ int aegis_xdp(struct xdp_md *ctx)
 		return verdict(&p, (s->flags & AEGIS_F_DROP_MALFORMED) ?
 				   AEGIS_STAT_DROP_MALFORMED : AEGIS_STAT_PASS, s, now);
 
-	if (lpm_match(&aegis_allow, &p.saddr))
+	/*
+	 * Allow beats deny and ban. The ban table is checked first anyway:
+	 * under attack most drops are bans, and a hash hit plus one LPM
+	 * lookup is the cheapest way to reach that verdict.
+	 */
+	if (banned(&p.saddr, &now))
+		reason = lpm_match(&aegis_allow, &p.saddr) ? AEGIS_STAT_PASS_ALLOW
+							    : AEGIS_STAT_DROP_BAN;
+	else if (lpm_match(&aegis_allow, &p.saddr))
 		reason = AEGIS_STAT_PASS_ALLOW;
 	else if (lpm_match(&aegis_deny, &p.saddr))
 		reason = AEGIS_STAT_DROP_DENY;
-	else if (banned(&p.saddr, &now))
-		reason = AEGIS_STAT_DROP_BAN;
 	else if (!(reason = check_sanity(&p, s)))
 		reason = check_policy(&p, s, &now);
 	return verdict(&p, reason, s, now);
