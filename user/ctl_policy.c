@@ -290,9 +290,12 @@ static void format_ranges(const uint32_t *ids, uint32_t id, enum aegis_port_slot
 }
 
 static void policy_print(struct ctl *c, uint32_t id, const struct aegis_policy *p,
-			 const char *ports, int64_t conns)
+			 const char *proto, const char *ports, int64_t conns)
 {
-	const char *proto = p->proto == 17 ? "udp" : "tcp";
+	/* Show what the program applies: 0 means its default. */
+	uint32_t window = p->strike_window_ms ? p->strike_window_ms : AEGIS_DEF_STRIKE_WINDOW_MS;
+	uint32_t idle = p->flow_idle_s ? p->flow_idle_s : AEGIS_DEF_FLOW_IDLE_S;
+	uint32_t syn = p->syn_timeout_s ? p->syn_timeout_s : AEGIS_DEF_SYN_TIMEOUT_S;
 
 	if (c->json) {
 		struct json *j = &c->j;
@@ -308,10 +311,10 @@ static void policy_print(struct ctl *c, uint32_t id, const struct aegis_policy *
 		json_ku64(j, "max_conn_per_source", p->max_conn_per_src);
 		json_ku64(j, "max_conn_total", p->max_conn_total);
 		json_ku64(j, "strikes", p->strike_limit);
-		json_ku64(j, "strike_window_ms", p->strike_window_ms);
+		json_ku64(j, "strike_window_ms", window);
 		json_ku64(j, "ban_s", p->ban_ttl_s);
-		json_ku64(j, "flow_idle_s", p->flow_idle_s);
-		json_ku64(j, "syn_timeout_s", p->syn_timeout_s);
+		json_ku64(j, "flow_idle_s", idle);
+		json_ku64(j, "syn_timeout_s", syn);
 		json_ki64(j, "connections", conns);
 		json_obj_close(j);
 		return;
@@ -323,14 +326,34 @@ static void policy_print(struct ctl *c, uint32_t id, const struct aegis_policy *
 	print_limit_text("global_new_conn", &p->global_conn);
 	printf("\n  max_conn_per_source=%u max_conn_total=%u strikes=%u window=%ums ban=%us\n"
 	       "  flow_idle=%us syn_timeout=%us connections=%lld\n",
-	       p->max_conn_per_src, p->max_conn_total, p->strike_limit, p->strike_window_ms,
-	       p->ban_ttl_s, p->flow_idle_s, p->syn_timeout_s, (long long)conns);
+	       p->max_conn_per_src, p->max_conn_total, p->strike_limit, window, p->ban_ttl_s,
+	       idle, syn, (long long)conns);
+}
+
+/* Protocol and port text of a policy from where the port map uses it. */
+static void policy_where(const uint32_t *ids, uint32_t id, char *proto, size_t plen,
+			 char *ports, size_t len)
+{
+	char tcp[512], udp[512];
+
+	format_ranges(ids, id, AEGIS_SLOT_TCP, tcp, sizeof(tcp));
+	format_ranges(ids, id, AEGIS_SLOT_UDP, udp, sizeof(udp));
+	if (tcp[0] && udp[0] && !strcmp(tcp, udp)) {
+		snprintf(proto, plen, "tcp-udp");
+		snprintf(ports, len, "%s", tcp);
+	} else if (tcp[0] && udp[0]) {
+		snprintf(proto, plen, "tcp-udp");
+		snprintf(ports, len, "tcp %s; udp %s", tcp, udp);
+	} else {
+		snprintf(proto, plen, "%s", udp[0] ? "udp" : "tcp");
+		snprintf(ports, len, "%s", udp[0] ? udp : tcp[0] ? tcp : "none");
+	}
 }
 
 static int policy_show(struct ctl *c)
 {
 	uint32_t *ids = calloc(AEGIS_PORT_MAP_ENTRIES, sizeof(*ids));
-	char ports[1024];
+	char ports[1100], proto[8];
 	unsigned int n = 0;
 
 	if (!ids)
@@ -348,9 +371,8 @@ static int policy_show(struct ctl *c)
 		if (maps_policy_get(&c->maps, id, &p) || !p.active)
 			continue;
 		maps_policy_state_get(&c->maps, id, &st);
-		format_ranges(ids, id, p.proto == 17 ? AEGIS_SLOT_UDP : AEGIS_SLOT_TCP,
-			      ports, sizeof(ports));
-		policy_print(c, id, &p, ports, st.conns);
+		policy_where(ids, id, proto, sizeof(proto), ports, sizeof(ports));
+		policy_print(c, id, &p, proto, ports, st.conns);
 		n++;
 	}
 	if (c->json)
