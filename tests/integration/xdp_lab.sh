@@ -68,3 +68,16 @@ ctl status >/dev/null 2>&1 && fail "aegisctl still finds a program after detach"
 ctl ban add 198.18.0.2 reason x 2>/dev/null; [ $? -eq 1 ] || fail "expected exit 1 without a program"
 in_cli ping -c 1 -W 1 198.18.0.1 >/dev/null || fail "traffic blocked after detach"
 pass "detach restores traffic"
+
+# libxdp (xdp-loader, behind its dispatcher) in generic mode: aegisctl
+# still finds the maps through the interface and the program enforces.
+lab_bpffs "$SRV"
+ip netns exec "$SRV" sh -c "mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+	xdp-loader load -m skb $IF_S $BPF_OBJ && $AEGISCTL -i $IF_S status | grep -q aegis &&
+	$AEGISCTL -i $IF_S ban add 198.18.0.2 && xdp-loader status $IF_S" >/dev/null 2>&1 ||
+	fail "xdp-loader generic-mode attach, or aegisctl through it, failed"
+in_cli ping -c 1 -W 1 198.18.0.1 >/dev/null && fail "ban not enforced under xdp-loader (generic)"
+ip netns exec "$SRV" sh -c "mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+	xdp-loader unload -a $IF_S" || fail "xdp-loader unload failed"
+in_cli ping -c 1 -W 1 198.18.0.1 >/dev/null || fail "traffic blocked after xdp-loader unload"
+pass "xdp-loader (libxdp dispatcher, generic mode): found by aegisctl -i, enforces, unloads"
