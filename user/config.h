@@ -25,6 +25,13 @@
 #define CFG_MAX_POLICIES	(AEGIS_MAX_POLICIES - 1)	/* id 0 is "none" */
 #define CFG_MAX_FILE_BYTES	(16u << 20)
 
+/* Duration caps: beyond these a value is a typo, not a policy. */
+#define CFG_MAX_STATUS_INTERVAL_S	86400		/* 1d */
+#define CFG_MAX_STRIKE_WINDOW_MS	86400000	/* 1d */
+#define CFG_MAX_BAN_TTL_S		(365 * 86400)	/* 0 = permanent */
+#define CFG_MAX_FLOW_IDLE_S		(7 * 86400)
+#define CFG_MAX_SYN_TIMEOUT_S		3600
+
 /* Policy defaults for keys a policy leaves out. */
 #define CFG_DEF_STRIKE_WINDOW_MS	10000
 #define CFG_DEF_BAN_TTL_S		600
@@ -96,7 +103,7 @@ struct aegis_config {
 	size_t n_allow;
 	struct cfg_cidr *deny;
 	size_t n_deny;
-	struct cfg_policy *policies;	/* policy id = index + 1 */
+	struct cfg_policy *policies;	/* at most CFG_MAX_POLICIES; aegisd assigns ids */
 	size_t n_policies;
 };
 

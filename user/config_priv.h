@@ -5,6 +5,7 @@
  *   config_value.c  scalars (numbers, durations, booleans, names) and the
  *                   table-driven mapping walker every section goes through
  *   config_parse.c  the schema: one table per section, cross-checks
+ *   config_policy.c the policies list: limits, ports, overlap checks
  *   config.c        public API: load, free, defaults, map translation
  */
 #ifndef AEGIS_CONFIG_PRIV_H
@@ -70,6 +71,7 @@ void cfg_node_free(struct cfg_node *n);
 /* config_value.c */
 int cfg_error(struct cfg_ctx *c, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+int cfg_oom(struct cfg_ctx *c);
 const char *cfg_quote(const char *s, char *buf, size_t len);
 const char *cfg_describe(const struct cfg_node *v, char *buf, size_t len);
 bool cfg_is_null(const struct cfg_node *v);
@@ -86,6 +88,8 @@ int cfg_map_walk(struct cfg_ctx *c, const struct cfg_node *map, const char *path
 		 const struct cfg_field *fields, size_t n, void *obj,
 		 const struct cfg_node **seen);
 int cfg_seq_check(struct cfg_ctx *c, const struct cfg_node *v, const char *path);
+int cfg_get_port_range(struct cfg_ctx *c, const struct cfg_node *v, const char *path,
+		       struct cfg_port_range *r);
 
 /* Generic handlers for cfg_field.fn. */
 int cfg_set_bool(struct cfg_ctx *, const struct cfg_field *, const struct cfg_node *,
@@ -131,6 +135,10 @@ int cfg_set_section(struct cfg_ctx *, const struct cfg_field *, const struct cfg
 
 /* config_parse.c */
 int cfg_parse_root(struct cfg_ctx *c, const struct cfg_node *root);
+
+/* config_policy.c */
+int cfg_set_policies(struct cfg_ctx *, const struct cfg_field *, const struct cfg_node *,
+		     const char *, void *);
 
 /* config.c */
 int cfg_defaults(struct aegis_config *cfg);

@@ -1,0 +1,36 @@
+// Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser tests/fuzz/fuzz_config.c user/config*.c user/addr.c user/units.c -lyaml -o build/fuzz_config
+// Run:   mkdir -p tests/fuzz/corpus_config && cp configs/aegis.yaml configs/presets/*.yaml tests/fuzz/corpus_config/ && build/fuzz_config -max_len=8192 -max_total_time=60 tests/fuzz/corpus_config
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * libFuzzer target for the config parser: any bytes either load into a
+ * config or fail with "fuzz.yaml:..." and no leak. Not built by the
+ * Makefile (it needs clang's libFuzzer); the commands above do it.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct aegis_config *cfg = NULL;
+	char err[512] = "";
+	char *yaml;
+
+	/* config_load_string() takes a C string: the input stops at any NUL. */
+	yaml = malloc(size + 1);
+	if (!yaml)
+		return 0;
+	memcpy(yaml, data, size);
+	yaml[size] = '\0';
+	if (config_load_string("fuzz.yaml", yaml, &cfg, err, sizeof(err)) == 0) {
+		config_free(cfg);
+	} else if (cfg || strncmp(err, "fuzz.yaml", 9)) {
+		fprintf(stderr, "bad error contract: '%s'\n", err);
+		abort();
+	}
+	free(yaml);
+	return 0;
+}
