@@ -134,5 +134,19 @@ bench: deps all
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux.h
 
+PREFIX  ?= /usr/local
+DESTDIR ?=
+# The XDP object is embedded in aegisd (skeleton); aegis.bpf.o is installed
+# too for `ip link` and xdp-loader.
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib/aegis \
+		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)/etc/aegis/presets
+	install -m 0755 $(PROGS) $(DESTDIR)$(PREFIX)/sbin/
+	install -m 0644 $(BPF_OBJ) $(DESTDIR)$(PREFIX)/lib/aegis/
+	install -m 0644 docs/aegisctl.8 docs/aegisd.8 $(DESTDIR)$(PREFIX)/share/man/man8/
+	install -m 0644 configs/presets/*.yaml $(DESTDIR)/etc/aegis/presets/
+	[ -e $(DESTDIR)/etc/aegis/aegis.yaml ] || \
+		install -m 0644 configs/aegis.yaml $(DESTDIR)/etc/aegis/aegis.yaml
+
 clean:
 	rm -rf $(BUILD) $(BUILD)-asan

@@ -188,7 +188,11 @@ static __always_inline __u32 check_policy(const struct pkt *p, const struct aegi
 		reason = flow_check(p, st, key, pol, *now);
 	if (!reason)
 		return AEGIS_STAT_PASS_POLICY;
-	strike(st, pol, p, reason, *now);
+	/* Policy-wide limits say nothing about this source: under a spoofed
+	 * flood they would strike (and ban) real clients. */
+	if (reason != AEGIS_STAT_DROP_GLOBAL_SYN && reason != AEGIS_STAT_DROP_GLOBAL_CONN &&
+	    reason != AEGIS_STAT_DROP_CONN_TOTAL)
+		strike(st, pol, p, reason, *now);
 	return reason;
 }
 

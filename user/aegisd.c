@@ -70,7 +70,7 @@ static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap
 		return 0;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	msg[strcspn(msg, "\n")] = '\0';
-	log_debug("libbpf: %s", msg);
+	log_msg(level == LIBBPF_WARN ? CFG_LOG_WARN : CFG_LOG_DEBUG, "libbpf: %s", msg);
 	return 0;
 }
 
@@ -82,7 +82,7 @@ static int libxdp_log(enum libxdp_print_level level, const char *fmt, va_list ap
 		return 0;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	msg[strcspn(msg, "\n")] = '\0';
-	log_debug("libxdp: %s", msg);
+	log_msg(level == LIBXDP_WARN ? CFG_LOG_WARN : CFG_LOG_DEBUG, "libxdp: %s", msg);
 	return 0;
 }
 
@@ -155,10 +155,12 @@ static void status_line(struct daemon *d)
 		if (i != AEGIS_ERR_STRIKE_BAN && i != AEGIS_ERR_EVENT_SAMPLED)
 			errsum += errs[i];
 	log_info("status: pass=%.0fpps drop=%.0fpps%s bans=%ld flows=%ld strike_bans=%llu "
-		 "table_errors=%llu",
+		 "table_errors=%llu events=%llu summarized=%llu summary_overflow=%llu",
 		 pass / secs, drop / secs, top, maps_count(&d->loader.maps, MAPS_BANS),
 		 maps_count(&d->loader.maps, MAPS_FLOWS),
-		 (unsigned long long)errs[AEGIS_ERR_STRIKE_BAN], (unsigned long long)errsum);
+		 (unsigned long long)errs[AEGIS_ERR_STRIKE_BAN], (unsigned long long)errsum,
+		 (unsigned long long)d->events.total, (unsigned long long)d->events.summarized,
+		 (unsigned long long)d->events.dropped_slots);
 	memcpy(d->last, now, sizeof(now));
 }
 

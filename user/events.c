@@ -67,7 +67,7 @@ static void summarize(struct events *e, const struct aegis_event *ev)
 			return;
 		}
 	}
-	e->dropped_slots++;	/* table crowded: counted in the status line */
+	e->dropped_slots++;	/* table crowded: aegisd's status line shows it */
 }
 
 static int on_event(void *ctx, void *data, size_t len)

@@ -74,7 +74,8 @@ static inline int aegis_limit_init(struct aegis_limit *l, __u32 rate, __u32 burs
 	l->interval_fp = (AEGIS_NSEC_PER_SEC << AEGIS_FP_SHIFT) / rate;
 	if (!l->interval_fp)
 		l->interval_fp = 1;
-	l->tau_ns = (l->interval_fp * burst) >> AEGIS_FP_SHIFT;
+	/* burst * 1e9 stays below 2^64 for every burst we accept. */
+	l->tau_ns = (__u64)burst * AEGIS_NSEC_PER_SEC / rate;
 	return 0;
 }
 
