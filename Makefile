@@ -16,7 +16,7 @@ ARCH     := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
 override CFLAGS += -std=gnu11 $(WARN) -Iinclude -Iuser -I$(BUILD) -D_GNU_SOURCE
-LDLIBS   := -lbpf -lxdp -lelf -lz -lyaml -lpthread -lm
+LDLIBS   := -lbpf -lxdp -luring -lelf -lz -lyaml -lpthread -lm
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) \
 	      -I. -Iinclude -Ibpf $(WARN)
 

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/inotify.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 #include <unistd.h>
@@ -26,6 +27,8 @@
 #include "loader.h"
 #include "log.h"
 #include "names.h"
+#include "proxy_config.h"
+#include "proxy_set.h"
 #include "shield.h"
 #include "state.h"
 
@@ -47,7 +50,10 @@ struct daemon {
 	int epfd, sigfd, inofd, tickfd, debfd;
 	uint64_t ticks;
 	struct aegis_counter last[AEGIS_STAT_MAX];
-	bool stop;
+	struct proxy_set ps;
+	bool stop;		/* leave the loop */
+	bool draining;		/* stop requested: proxies finish their connections */
+	uint64_t drain_until_ticks;
 };
 
 static void usage(FILE *f)
@@ -154,13 +160,17 @@ static void status_line(struct daemon *d)
 	for (int i = 0; i < AEGIS_ERR_MAX; i++)
 		if (i != AEGIS_ERR_STRIKE_BAN && i != AEGIS_ERR_EVENT_SAMPLED)
 			errsum += errs[i];
+	char px[192] = "";
+
+	if (d->ps.n_workers)
+		proxy_set_status(&d->ps, px, sizeof(px));
 	log_info("status: pass=%.0fpps drop=%.0fpps%s bans=%ld flows=%ld strike_bans=%llu "
-		 "table_errors=%llu events=%llu summarized=%llu summary_overflow=%llu",
+		 "table_errors=%llu events=%llu summarized=%llu summary_overflow=%llu%s",
 		 pass / secs, drop / secs, top, maps_count(&d->loader.maps, MAPS_BANS),
 		 maps_count(&d->loader.maps, MAPS_FLOWS),
 		 (unsigned long long)errs[AEGIS_ERR_STRIKE_BAN], (unsigned long long)errsum,
 		 (unsigned long long)d->events.total, (unsigned long long)d->events.summarized,
-		 (unsigned long long)d->events.dropped_slots);
+		 (unsigned long long)d->events.dropped_slots, px);
 	memcpy(d->last, now, sizeof(now));
 }
 
@@ -200,6 +210,14 @@ static void reload(struct daemon *d, const char *why)
 		log_error("reload (%s): applying failed: %s", why, err);
 		config_free(next);
 		return;
+	}
+	if (d->ps.n_workers || next->n_proxies) {
+		if (!d->ps.n_workers)
+			ret = proxy_set_start(&d->ps, next, err, sizeof(err));
+		else
+			ret = proxy_set_reload(&d->ps, next, err, sizeof(err));
+		if (ret)
+			log_error("reload (%s): proxies: %s", why, err);
 	}
 	log_setup(next->log_format, next->log_level);
 	d->events.summary = next->events.summary;
@@ -244,6 +262,25 @@ static void on_inotify(struct daemon *d)
 	}
 }
 
+/* Stop, gracefully: proxies stop accepting and their connections get up
+ * to their drain timeout to finish; the XDP shield stays up meanwhile. */
+static void begin_drain(struct daemon *d)
+{
+	uint32_t longest = 0;
+
+	for (size_t i = 0; i < d->cfg->n_proxies; i++)
+		if (d->cfg->proxies[i].drain_timeout_ms > longest)
+			longest = d->cfg->proxies[i].drain_timeout_ms;
+	d->draining = true;
+	d->drain_until_ticks = d->ticks + longest / 1000 + 2;
+	proxy_set_drain_all(&d->ps);
+	if (!proxy_set_busy(&d->ps))
+		d->stop = true;
+	else
+		log_info("stopping: draining proxy connections (up to %us; signal again to stop now)",
+			 longest / 1000);
+}
+
 static void on_signal(struct daemon *d)
 {
 	struct signalfd_siginfo si;
@@ -251,8 +288,10 @@ static void on_signal(struct daemon *d)
 	while (read(d->sigfd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGHUP)
 			reload(d, "SIGHUP");
+		else if (d->draining || !d->ps.n_workers)
+			d->stop = true;	/* a second signal does not wait */
 		else
-			d->stop = true;
+			begin_drain(d);
 	}
 }
 
@@ -265,6 +304,11 @@ static void on_tick(struct daemon *d)
 	d->ticks++;
 	if (d->events_on)
 		events_tick(&d->events);
+	if (d->ps.n_workers) {
+		proxy_set_tick(&d->ps);
+		if (d->draining && (!proxy_set_busy(&d->ps) || d->ticks >= d->drain_until_ticks))
+			d->stop = true;
+	}
 	if (d->cfg->status_interval_s && d->ticks % d->cfg->status_interval_s == 0)
 		status_line(d);
 	if (d->ticks % STATE_SAVE_EVERY_S == 0) {
@@ -354,6 +398,11 @@ static int start(struct daemon *d)
 	ret = epoll_add(d->epfd, events_fd(&d->events), EV_RING);
 	if (ret)
 		return -errno;
+	ret = proxy_set_start(&d->ps, d->cfg, err, sizeof(err));
+	if (ret) {
+		log_error("proxies: %s", err);
+		return ret;
+	}
 	maps_stats_read(&d->loader.maps, d->last);
 	log_info("aegisd %s running: %zu interfaces, %zu policies, pins in %s", AEGIS_VERSION,
 		 d->cfg->n_ifaces, d->cfg->n_policies, d->cfg->pin_dir);
@@ -417,6 +466,9 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	log_setup(d.cfg->log_format, d.cfg->log_level);
+	/* Kernels before 5.11 charge BPF memory to RLIMIT_MEMLOCK, and libxdp
+	 * still checks it; lift it so neither fails for a root daemon. */
+	setrlimit(RLIMIT_MEMLOCK, &(struct rlimit){ RLIM_INFINITY, RLIM_INFINITY });
 	libbpf_set_print(libbpf_log);
 	libxdp_set_print(libxdp_log);
 	ret = setup_fds(&d);
@@ -428,6 +480,7 @@ int main(int argc, char **argv)
 		ret = run_loop(&d);
 	if (d.loader.n_ifaces)
 		save_state(&d);
+	proxy_set_stop(&d.ps);
 	if (d.events_on)
 		events_close(&d.events);
 	if (d.keep && !ret)

@@ -163,8 +163,13 @@ static int attach_one(struct loader_iface *li, enum cfg_xdp_mode want, char *err
 		snprintf(err, len, "%s: cannot prepare program: %s", li->name, strerror(-ret));
 		return ret;
 	}
+	/* libxdp first tries its dispatcher and falls back on its own; the
+	 * libbpf errors of that probe are expected, not the operator's concern. */
+	libbpf_print_fn_t prev = libbpf_set_print(NULL);
+
 	ret = xdp_program__attach(li->prog, li->ifindex,
 				  mode == XDP_MODE_UNSPEC ? XDP_MODE_NATIVE : mode, 0);
+	libbpf_set_print(prev);
 	if (ret && mode == XDP_MODE_UNSPEC) {
 		log_info("%s: native XDP unavailable (%s); using generic mode", li->name,
 			 strerror(-ret));

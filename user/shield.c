@@ -7,7 +7,11 @@
 
 #include "addr.h"
 #include "log.h"
+#include "proxy_config.h"
 #include "shield.h"
+
+static int shield_apply_lists(struct shield *s, const struct aegis_config *cfg,
+			      const struct cfg_cidr *allow, size_t n_allow, char *err, size_t len);
 
 void shield_init(struct shield *s, struct aegis_maps *maps)
 {
@@ -90,6 +94,36 @@ static uint32_t policy_id_for(struct shield *s, const char *name, const bool *ta
 	return 0;
 }
 
+/*
+ * The XDP policies to install: the config's own, then one per enabled
+ * proxy with an `xdp:` block, on that proxy's origin ports. The config
+ * validator has already refused overlaps between the two.
+ */
+static struct cfg_policy *all_policies(const struct aegis_config *cfg, size_t *n)
+{
+	struct cfg_policy *all = calloc(cfg->n_policies + cfg->n_proxies + 1, sizeof(*all));
+	size_t k = 0;
+
+	if (!all)
+		return NULL;
+	for (size_t i = 0; i < cfg->n_policies; i++)
+		all[k++] = cfg->policies[i];
+	for (size_t i = 0; i < cfg->n_proxies; i++) {
+		const struct proxy_cfg *px = &cfg->proxies[i];
+		struct cfg_policy *p = &all[k];
+
+		if (!px->enabled || !px->has_xdp)
+			continue;
+		/* Complete from the parser; renamed so it cannot take the
+		 * slot of a policies[] entry with the same name. */
+		*p = px->xdp;
+		snprintf(p->name, sizeof(p->name), "proxy:%.24s", px->name);
+		k++;
+	}
+	*n = k;
+	return all;
+}
+
 /* Writes every policy's values, then points ports at them, then retires
  * what is gone: a port is never without its new limits for longer than it
  * takes to flip its entry. */
@@ -99,16 +133,27 @@ static int apply_policies(struct shield *s, const struct aegis_config *cfg, char
 	uint32_t *cur = calloc(AEGIS_PORT_MAP_ENTRIES, sizeof(*cur));
 	uint32_t *want = calloc(AEGIS_PORT_MAP_ENTRIES, sizeof(*want));
 	bool taken[AEGIS_MAX_POLICIES] = { false };
+	struct cfg_policy *policies = NULL;
+	size_t n_policies = 0;
 	int ret = -ENOMEM;
 
 	memset(next_names, 0, sizeof(next_names));
 	if (!cur || !want)
 		goto out;
+	policies = all_policies(cfg, &n_policies);
+	if (!policies)
+		goto out;
+	if (n_policies >= AEGIS_MAX_POLICIES) {
+		ret = -ENOSPC;
+		snprintf(err, len, "%zu XDP policies (config and proxies); at most %d",
+			 n_policies, AEGIS_MAX_POLICIES - 1);
+		goto out;
+	}
 	ret = maps_ports_read(s->maps, cur);
 	if (ret)
 		goto out;
-	for (size_t i = 0; i < cfg->n_policies; i++) {
-		const struct cfg_policy *p = &cfg->policies[i];
+	for (size_t i = 0; i < n_policies; i++) {
+		const struct cfg_policy *p = &policies[i];
 		struct aegis_policy mp;
 		uint32_t id = policy_id_for(s, p->name, taken);
 
@@ -157,10 +202,61 @@ out:
 		snprintf(err, len, "out of memory");
 	free(cur);
 	free(want);
+	free(policies);
 	return ret;
 }
 
+/*
+ * The allow-list to install: the config's, plus every upstream address of
+ * an enabled proxy, so upstream replies are never rate limited.
+ */
+static struct cfg_cidr *all_allows(const struct aegis_config *cfg, size_t *n)
+{
+	size_t total = cfg->n_allow, k = 0;
+	struct cfg_cidr *all;
+
+	for (size_t i = 0; i < cfg->n_proxies; i++)
+		total += cfg->proxies[i].n_up_addrs;
+	all = calloc(total + 1, sizeof(*all));
+	if (!all)
+		return NULL;
+	for (size_t i = 0; i < cfg->n_allow; i++)
+		all[k++] = cfg->allow[i];
+	for (size_t i = 0; i < cfg->n_proxies; i++) {
+		const struct proxy_cfg *px = &cfg->proxies[i];
+
+		for (size_t a = 0; px->enabled && a < px->n_up_addrs; a++) {
+			struct cfg_cidr *c = &all[k];
+
+			c->key.prefixlen = 128;
+			c->key.addr = px->up_addrs[a];
+			addr_format(&px->up_addrs[a], c->text, sizeof(c->text));
+			if (!cfg_has_cidr(all, k, &c->key))
+				k++;
+		}
+	}
+	*n = k;
+	return all;
+}
+
 int shield_apply(struct shield *s, const struct aegis_config *cfg, char *err, size_t len)
+{
+	struct cfg_cidr *allow;
+	size_t n_allow;
+	int ret;
+
+	allow = all_allows(cfg, &n_allow);
+	if (!allow) {
+		snprintf(err, len, "out of memory");
+		return -ENOMEM;
+	}
+	ret = shield_apply_lists(s, cfg, allow, n_allow, err, len);
+	free(allow);
+	return ret;
+}
+
+static int shield_apply_lists(struct shield *s, const struct aegis_config *cfg,
+			      const struct cfg_cidr *allow, size_t n_allow, char *err, size_t len)
 {
 	struct aegis_settings set;
 	int ret;
@@ -170,7 +266,7 @@ int shield_apply(struct shield *s, const struct aegis_config *cfg, char *err, si
 	ret = list_add_all(s, MAPS_DENY, cfg->deny, cfg->n_deny, err, len);
 	if (ret)
 		return ret;
-	ret = list_prune(s, MAPS_ALLOW, cfg->allow, cfg->n_allow);
+	ret = list_prune(s, MAPS_ALLOW, allow, n_allow);
 	if (ret) {
 		snprintf(err, len, "allow-list cleanup: %s", strerror(-ret));
 		return ret;
@@ -185,7 +281,7 @@ int shield_apply(struct shield *s, const struct aegis_config *cfg, char *err, si
 	if (ret)
 		return ret;
 	/* Looser last: new allows, fewer denies. */
-	ret = list_add_all(s, MAPS_ALLOW, cfg->allow, cfg->n_allow, err, len);
+	ret = list_add_all(s, MAPS_ALLOW, allow, n_allow, err, len);
 	if (ret)
 		return ret;
 	ret = list_prune(s, MAPS_DENY, cfg->deny, cfg->n_deny);

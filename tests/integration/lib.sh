@@ -8,7 +8,13 @@ AEGISD=$(realpath "$BUILD/aegisd" 2>/dev/null || echo "$BUILD/aegisd")
 BPF_OBJ=$(realpath "$BUILD/aegis.bpf.o")
 TEST_NAME=$(basename "$0" .sh)
 
-fail() { echo "FAIL [$TEST_NAME]: $*" >&2; exit 1; }
+# A test may set FAIL_LOG to a file whose tail is shown on failure.
+FAIL_LOG=""
+fail() {
+	echo "FAIL [$TEST_NAME]: $*" >&2
+	[ -n "$FAIL_LOG" ] && [ -e "$FAIL_LOG" ] && tail -n 30 "$FAIL_LOG" >&2
+	exit 1
+}
 pass() { echo "ok   [$TEST_NAME]: $*"; }
 skip() { echo "SKIP [$TEST_NAME]: $*"; exit 0; }
 
