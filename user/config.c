@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "config_priv.h"
+#include "proxy_config.h"
 
 static const uint16_t default_refl_ports[] = { AEGIS_REFLECTION_PORTS };
 
@@ -53,6 +54,9 @@ void config_free(struct aegis_config *cfg)
 	for (size_t i = 0; i < cfg->n_policies; i++)
 		free(cfg->policies[i].ports);
 	free(cfg->policies);
+	for (size_t i = 0; i < cfg->n_proxies; i++)
+		proxy_cfg_free(&cfg->proxies[i]);
+	free(cfg->proxies);
 	free(cfg->ifaces);
 	free(cfg->allow);
 	free(cfg->deny);
@@ -160,24 +164,16 @@ static int check_nul(struct cfg_ctx *c, const char *buf, size_t len)
 	return cfg_error(c, line, "NUL byte in the file");
 }
 
-int config_load(const char *path, struct aegis_config **out, char *err, size_t errlen)
+int cfg_read_path(struct cfg_ctx *c, const char *path, char **out, size_t *outlen)
 {
-	struct cfg_ctx c = { .name = path, .err = err, .errlen = errlen };
 	struct stat st;
 	char *buf = NULL;
 	size_t len = 0;
 	int fd, ret;
 
-	reset_out(out, err, errlen);
-	if (!path || !out)
-		return -EINVAL;
-	if (strlen(path) >= sizeof(((struct aegis_config *)0)->path)) {
-		cfg_error(&c, 0, "path too long");
-		return -ENAMETOOLONG;
-	}
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return read_error(&c, -errno);
+		return read_error(c, -errno);
 	if (fstat(fd, &st))
 		ret = errno ? -errno : -EIO;
 	else if (S_ISDIR(st.st_mode))
@@ -186,8 +182,32 @@ int config_load(const char *path, struct aegis_config **out, char *err, size_t e
 		ret = read_file(fd, &buf, &len);
 	close(fd);
 	if (ret || !buf)
-		return read_error(&c, ret ? ret : -EIO);
-	ret = check_nul(&c, buf, len);
+		return read_error(c, ret ? ret : -EIO);
+	ret = check_nul(c, buf, len);
+	if (ret) {
+		free(buf);
+		return ret;
+	}
+	*out = buf;
+	*outlen = len;
+	return 0;
+}
+
+int config_load(const char *path, struct aegis_config **out, char *err, size_t errlen)
+{
+	struct cfg_ctx c = { .name = path, .err = err, .errlen = errlen };
+	char *buf = NULL;
+	size_t len = 0;
+	int ret;
+
+	reset_out(out, err, errlen);
+	if (!path || !out)
+		return -EINVAL;
+	if (strlen(path) >= sizeof(((struct aegis_config *)0)->path)) {
+		cfg_error(&c, 0, "path too long");
+		return -ENAMETOOLONG;
+	}
+	ret = cfg_read_path(&c, path, &buf, &len);
 	if (!ret)
 		ret = config_parse(path, buf, len, out, err, errlen);
 	free(buf);

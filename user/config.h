@@ -44,6 +44,8 @@ struct cfg_port_range {
 	uint16_t lo, hi;		/* inclusive, 1..65535 */
 };
 
+struct proxy_cfg;			/* proxy_config.h */
+
 enum cfg_xdp_mode { CFG_XDP_AUTO, CFG_XDP_NATIVE, CFG_XDP_GENERIC };
 enum cfg_log_format { CFG_LOG_TEXT, CFG_LOG_JSON };
 enum cfg_log_level { CFG_LOG_DEBUG, CFG_LOG_INFO, CFG_LOG_WARN, CFG_LOG_ERROR };
@@ -105,6 +107,10 @@ struct aegis_config {
 	size_t n_deny;
 	struct cfg_policy *policies;	/* at most CFG_MAX_POLICIES; aegisd assigns ids */
 	size_t n_policies;
+	/* The `proxies:` list, then each file of proxies_dir in name order. */
+	struct proxy_cfg *proxies;	/* see proxy_config.h */
+	size_t n_proxies;
+	char proxies_dir[256];		/* "" = none (default) */
 };
 
 /*
@@ -112,6 +118,7 @@ struct aegis_config {
  * (-EINVAL for any content error) with "FILE:LINE: message" in err
  * ("FILE: message" when no line applies) and *out = NULL.
  * Interfaces are not required here; aegisd checks that it has some.
+ * The files of proxies_dir are read too; their errors name them.
  */
 int config_load(const char *path, struct aegis_config **out, char *err, size_t errlen);
 /* Same, from a NUL-terminated string; name stands in for FILE. */

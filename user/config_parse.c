@@ -3,7 +3,8 @@
  * The config schema above policies: one cfg_field table per YAML mapping,
  * handlers for values that are more than a number or a word (interfaces,
  * CIDR lists, reflection ports), and the checks that span several keys
- * (min <= max, duplicates, allow vs deny). Policies: config_policy.c.
+ * (min <= max, duplicates, allow vs deny). Policies: config_policy.c,
+ * proxies: proxy_config.c.
  * docs/CONFIG.md describes the same schema for operators; keep in step.
  */
 #include <ctype.h>
@@ -473,6 +474,8 @@ static const struct cfg_field root_fields[] = {
 	CFG_CUSTOM("allow", set_allow),
 	CFG_CUSTOM("deny", set_deny),
 	CFG_CUSTOM("policies", cfg_set_policies),
+	CFG_CUSTOM("proxies", cfg_set_proxies),
+	CFG_CUSTOM("proxies_dir", cfg_set_proxies_dir),
 };
 
 int cfg_parse_root(struct cfg_ctx *c, const struct cfg_node *root)
@@ -491,5 +494,7 @@ int cfg_parse_root(struct cfg_ctx *c, const struct cfg_node *root)
 	if (mode && (ret = set_xdp_mode(c, NULL, mode, "xdp_mode", c->cfg)))
 		return ret;
 	ret = cfg_map_walk(c, root, "", root_fields, CFG_ARRAY_SIZE(root_fields), c->cfg, NULL);
-	return ret ? ret : check_allow_deny(c);
+	if (!ret)
+		ret = check_allow_deny(c);
+	return ret ? ret : cfg_proxies_finish(c, root);
 }

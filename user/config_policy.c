@@ -256,6 +256,14 @@ static void policy_path(const struct cfg_node *v, size_t idx, const char *path, 
 		snprintf(out, CFG_PATH_LEN, "%s[%zu]", path, idx);
 }
 
+static void policy_defaults(P *p)
+{
+	p->strike_window_ms = CFG_DEF_STRIKE_WINDOW_MS;
+	p->ban_ttl_s = CFG_DEF_BAN_TTL_S;
+	p->flow_idle_s = AEGIS_DEF_FLOW_IDLE_S;
+	p->syn_timeout_s = AEGIS_DEF_SYN_TIMEOUT_S;
+}
+
 static int parse_policy(struct cfg_ctx *c, const struct cfg_node *v, size_t idx,
 			const char *path)
 {
@@ -268,10 +276,7 @@ static int parse_policy(struct cfg_ctx *c, const struct cfg_node *v, size_t idx,
 	memset(c->lim_line, 0, sizeof(c->lim_line));
 	c->gsyn_line = 0;
 	p->line = v->line;
-	p->strike_window_ms = CFG_DEF_STRIKE_WINDOW_MS;
-	p->ban_ttl_s = CFG_DEF_BAN_TTL_S;
-	p->flow_idle_s = AEGIS_DEF_FLOW_IDLE_S;
-	p->syn_timeout_s = AEGIS_DEF_SYN_TIMEOUT_S;
+	policy_defaults(p);
 	policy_path(v, idx, path, sub);
 	if (v->type != CFG_NODE_MAP)
 		return cfg_error(c, v->line, "%s: expected a policy (a mapping), found %s", sub,
@@ -305,4 +310,23 @@ int cfg_set_policies(struct cfg_ctx *c, const struct cfg_field *f, const struct 
 			return ret;
 	}
 	return 0;
+}
+
+/*
+ * A proxy's xdp: block (proxy_config.c): the keys of a policy minus name,
+ * protocol and ports, which the proxy supplies; p->tcp and p->udp are set
+ * by the caller so the tcp-only / udp-only checks apply.
+ */
+int cfg_parse_policy_body(struct cfg_ctx *c, const struct cfg_node *v, const char *path,
+			  P *p)
+{
+	const struct cfg_node *seen[PF_MAX] = { 0 };
+	int ret;
+
+	c->pol = p;
+	memset(c->lim_line, 0, sizeof(c->lim_line));
+	c->gsyn_line = 0;
+	policy_defaults(p);
+	ret = cfg_map_walk(c, v, path, policy_fields + PF_SRC, PF_MAX - PF_SRC, p, seen + PF_SRC);
+	return ret ? ret : check_protocol(c, p, path, seen);
 }

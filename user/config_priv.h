@@ -6,6 +6,7 @@
  *                   table-driven mapping walker every section goes through
  *   config_parse.c  the schema: one table per section, cross-checks
  *   config_policy.c the policies list: limits, ports, overlap checks
+ *   proxy_config*.c proxies and proxies_dir (proxy_config.h)
  *   config.c        public API: load, free, defaults, map translation
  */
 #ifndef AEGIS_CONFIG_PRIV_H
@@ -139,8 +140,24 @@ int cfg_parse_root(struct cfg_ctx *c, const struct cfg_node *root);
 /* config_policy.c */
 int cfg_set_policies(struct cfg_ctx *, const struct cfg_field *, const struct cfg_node *,
 		     const char *, void *);
+/* A proxy's xdp: block: a policy minus name/protocol/ports (p->tcp/udp preset). */
+int cfg_parse_policy_body(struct cfg_ctx *c, const struct cfg_node *v, const char *path,
+			  struct cfg_policy *p);
+
+/* proxy_config.c, proxy_config_load.c */
+int cfg_proxy_add(struct cfg_ctx *c, const struct cfg_node *v);
+const char *cfg_proxy_where(const struct cfg_ctx *c, const char *file, int line, char *buf,
+			    size_t len);
+int cfg_set_proxies(struct cfg_ctx *, const struct cfg_field *, const struct cfg_node *,
+		    const char *, void *);
+int cfg_set_proxies_dir(struct cfg_ctx *, const struct cfg_field *, const struct cfg_node *,
+			const char *, void *);
+/* After the walk of root: proxies_dir's files, then checks against policies. */
+int cfg_proxies_finish(struct cfg_ctx *c, const struct cfg_node *root);
 
 /* config.c */
 int cfg_defaults(struct aegis_config *cfg);
+/* The whole file, NUL-terminated, with no NUL inside; errors name c->name. */
+int cfg_read_path(struct cfg_ctx *c, const char *path, char **buf, size_t *len);
 
 #endif /* AEGIS_CONFIG_PRIV_H */

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * Allow-list, deny-list and bans: the first rules of the packet path.
- * Order is allow -> deny -> ban -> everything else, so an allowed source
- * is never dropped and a denied or banned one never reaches a policy.
+ * Precedence is allow > ban > deny > everything else (docs/ARCHITECTURE.md),
+ * so an allowed source is never dropped and a denied or banned one never
+ * reaches a sanity rule or a policy.
  */
 #include "harness.h"
 
@@ -87,14 +88,19 @@ static void allow_beats_sanity_and_policy(const struct fam *F)
 }
 TEST_FAMILIES(lists, allow_beats_sanity_and_policy)
 
-static void deny_beats_ban(const struct fam *F)
+/* Banned and denied counts as a ban; once the ban expires, the deny remains. */
+static void ban_beats_deny(const struct fam *F)
 {
 	h_list_add(skel->maps.aegis_deny, F->src[0]);
 	h_ban_set(F->src[0], 0);
-	EXPECT(XDP_DROP, AEGIS_STAT_DROP_DENY, .src = F->src[0], .flags = TH_SYN);
-	cr_assert_eq(h_stat(AEGIS_STAT_DROP_BAN).packets, 0);
+	h_ban_set(F->src[1], h_now() - 1);
+	h_list_add(skel->maps.aegis_deny, F->src[1]);
+	EXPECT(XDP_DROP, AEGIS_STAT_DROP_BAN, .src = F->src[0], .flags = TH_SYN);
+	EXPECT(XDP_DROP, AEGIS_STAT_DROP_DENY, .src = F->src[1], .flags = TH_SYN);
+	cr_assert_not(h_ban_get(F->src[1], NULL));
+	cr_assert_eq(h_stat(AEGIS_STAT_DROP_DENY).packets, 1);
 }
-TEST_FAMILIES(lists, deny_beats_ban)
+TEST_FAMILIES(lists, ban_beats_deny)
 
 static void ban_permanent(const struct fam *F)
 {

@@ -123,6 +123,69 @@ Test(strikes, window_restarts)
 	cr_assert(h_ban_get(a, NULL));
 }
 
+/* Reflection drops are not the source's own excess: they never strike. */
+Test(strikes, reflection_does_not_strike)
+{
+	struct aegis_settings s = { .flags = AEGIS_F_REFLECTION };
+	struct aegis_policy p = { .strike_limit = 1, .strike_window_ms = 10000 };
+
+	s.refl_ports[53 / 64] |= 1ull << (53 % 64);
+	h_settings_set(&s);
+	h_policy_set(2, &p);
+	h_port_set(AEGIS_SLOT_UDP, 27015, 27015, 2);
+	for (int i = 0; i < 5; i++)
+		EXPECT(XDP_DROP, AEGIS_STAT_DROP_REFLECTION, .src = FAM6.src[0],
+		       .proto = IPPROTO_UDP, .sport = 53, .dport = 27015);
+	cr_assert_eq(h_count(skel->maps.aegis_bans), 0);
+	cr_assert_eq(h_err(AEGIS_ERR_STRIKE_BAN), 0);
+}
+
+/*
+ * Policy-wide limits (global SYN/s, global new-conn/s, total connections)
+ * say nothing about the source whose packet they dropped: under a spoofed
+ * flood they would ban real clients, so they never strike. A per-source
+ * cap under the same policy does.
+ */
+static void global_drops_never_strike(const struct fam *F)
+{
+	struct aegis_policy p = { .strike_limit = 1, .strike_window_ms = 10000,
+				  .max_conn_total = 2, .max_conn_per_src = 1 };
+	struct aegis_ban b;
+
+	h_limit(&p.global_syn, 1, 3);
+	h_policy_set(7, &p);
+	h_port_set(AEGIS_SLOT_TCP, PORT, PORT, 7);
+	EXPECT(XDP_PASS, AEGIS_STAT_PASS_POLICY, .src = F->src[0], .dport = PORT, .flags = TH_SYN);
+	EXPECT(XDP_PASS, AEGIS_STAT_PASS_POLICY, .src = F->src[1], .dport = PORT, .flags = TH_SYN);
+	EXPECT(XDP_DROP, AEGIS_STAT_DROP_CONN_TOTAL, .src = F->src[2], .dport = PORT,
+	       .flags = TH_SYN);
+	EXPECT(XDP_DROP, AEGIS_STAT_DROP_GLOBAL_SYN, .src = F->src[2], .dport = PORT,
+	       .flags = TH_SYN, .sport = 1);
+	EXPECT(XDP_DROP, AEGIS_STAT_DROP_GLOBAL_SYN, .src = F->src[2], .dport = PORT,
+	       .flags = TH_SYN, .sport = 2);
+	/* Global new-conn/s: one more flow fits, then src[3]'s is over. */
+	h_limit(&p.global_syn, 0, 0);
+	h_limit(&p.global_conn, 1, 1);
+	p.max_conn_total = 0;
+	h_policy_set(7, &p);
+	EXPECT(XDP_PASS, AEGIS_STAT_PASS_POLICY, .src = F->src[2], .dport = PORT,
+	       .flags = TH_SYN, .sport = 3);
+	EXPECT(XDP_DROP, AEGIS_STAT_DROP_GLOBAL_CONN, .src = F->src[3], .dport = PORT,
+	       .flags = TH_SYN);
+	cr_assert_eq(h_count(skel->maps.aegis_bans), 0, "a policy-wide limit struck a source");
+	cr_assert_eq(h_err(AEGIS_ERR_STRIKE_BAN), 0);
+
+	/* Per-source: the second flow of src[0] is over its cap: one strike, banned. */
+	h_limit(&p.global_conn, 0, 0);
+	h_policy_set(7, &p);
+	EXPECT(XDP_DROP, AEGIS_STAT_DROP_CONN_SRC, .src = F->src[0], .dport = PORT,
+	       .flags = TH_SYN, .sport = 3);
+	cr_assert(h_ban_get(F->src[0], &b));
+	cr_assert_eq(b.reason, AEGIS_STAT_DROP_CONN_SRC);
+	cr_assert_eq(h_err(AEGIS_ERR_STRIKE_BAN), 1);
+}
+TEST_FAMILIES(strikes, global_drops_never_strike)
+
 #define SMALL_BANS 8
 
 /* The operator's bans fill the table; the program must not displace them. */

@@ -1,4 +1,4 @@
-// Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser tests/fuzz/fuzz_config.c user/config*.c user/addr.c user/units.c -lyaml -o build/fuzz_config
+// Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser tests/fuzz/fuzz_config.c user/config*.c user/proxy_config*.c user/addr.c user/units.c -lyaml -o build/fuzz_config
 // Run:   mkdir -p tests/fuzz/corpus_config && cp configs/aegis.yaml configs/presets/*.yaml tests/fuzz/corpus_config/ && build/fuzz_config -max_len=8192 -max_total_time=60 tests/fuzz/corpus_config
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
