@@ -104,6 +104,9 @@ static __always_inline int parse_eth(void *data, void *data_end, void **l3, __u1
 		type = bpf_ntohs(vh->encap_proto);
 		pos = vh + 1;
 	}
+	/* Deeper stacks hide the IP header from us: never wave them through. */
+	if (type == ETH_P_8021Q || type == ETH_P_8021AD)
+		return PARSE_MALFORMED;
 	*l3 = pos;
 	*proto = type;
 	return PARSE_OK;

@@ -183,10 +183,11 @@ static void warn_restart_only(const struct aegis_config *o, const struct aegis_c
 		ifaces = strcmp(o->ifaces[i].name, n->ifaces[i].name) ||
 			 o->ifaces[i].mode != n->ifaces[i].mode;
 	if (ifaces || memcmp(&o->maps, &n->maps, sizeof(o->maps)) ||
+	    memcmp(&o->engine, &n->engine, sizeof(o->engine)) ||
 	    strcmp(o->pin_dir, n->pin_dir) || strcmp(o->state_dir, n->state_dir) ||
 	    strcmp(o->events.output, n->events.output))
-		log_warn("reload: interfaces, maps, pin_dir, state_dir and events.output "
-			 "changes take effect after a restart");
+		log_warn("reload: interfaces, maps, proxy_engine, pin_dir, state_dir and "
+			 "events.output changes take effect after a restart");
 }
 
 static void reload(struct daemon *d, const char *why)
@@ -203,6 +204,7 @@ static void reload(struct daemon *d, const char *why)
 	warn_restart_only(d->cfg, next);
 	/* Keep restart-only values so the running state stays consistent. */
 	next->maps = d->cfg->maps;
+	next->engine = d->cfg->engine;
 	snprintf(next->pin_dir, sizeof(next->pin_dir), "%s", d->cfg->pin_dir);
 	snprintf(next->state_dir, sizeof(next->state_dir), "%s", d->cfg->state_dir);
 	ret = shield_apply(&d->shield, next, err, sizeof(err));

@@ -30,6 +30,12 @@ int cfg_defaults(struct aegis_config *cfg)
 	cfg->events.limit.burst = AEGIS_DEF_EVENT_BURST;
 	cfg->events.summary = true;
 	cfg->maps.bans = AEGIS_DEF_BAN_ENTRIES;
+	cfg->engine.workers = 0;
+	cfg->engine.max_conns = CFG_DEF_ENGINE_CONNS;
+	cfg->engine.max_udp_sessions = CFG_DEF_ENGINE_UDP;
+	cfg->engine.buffers = CFG_DEF_ENGINE_BUFFERS;
+	cfg->engine.buffer_size = CFG_DEF_ENGINE_BUFSIZE;
+	cfg->engine.conn_budget = CFG_DEF_ENGINE_BUDGET;
 	cfg->maps.allow = AEGIS_DEF_ALLOW_ENTRIES;
 	cfg->maps.deny = AEGIS_DEF_DENY_ENTRIES;
 	cfg->maps.sources = AEGIS_DEF_SRC_ENTRIES;

@@ -32,6 +32,14 @@
 #define CFG_MAX_FLOW_IDLE_S		(7 * 86400)
 #define CFG_MAX_SYN_TIMEOUT_S		3600
 
+/* Proxy engine defaults and bounds (per worker). */
+#define CFG_DEF_ENGINE_CONNS	16384
+#define CFG_DEF_ENGINE_UDP	16384
+#define CFG_DEF_ENGINE_BUFFERS	4096
+#define CFG_DEF_ENGINE_BUFSIZE	16384
+#define CFG_DEF_ENGINE_BUDGET	(256 * 1024)
+#define CFG_MAX_ENGINE_WORKERS	256
+
 /* Policy defaults for keys a policy leaves out. */
 #define CFG_DEF_STRIKE_WINDOW_MS	10000
 #define CFG_DEF_BAN_TTL_S		600
@@ -101,6 +109,15 @@ struct aegis_config {
 		uint16_t *refl_ports;	/* default: AEGIS_REFLECTION_PORTS */
 		size_t n_refl_ports;
 	} sanity;
+	/* The proxy engine (proxy_engine: in YAML); used when proxies exist. */
+	struct {
+		uint32_t workers;	/* 0 = one per online CPU */
+		uint32_t max_conns;	/* TCP connections per worker */
+		uint32_t max_udp_sessions;	/* per worker */
+		uint32_t buffers;	/* provided buffers per worker, power of two */
+		uint32_t buffer_size;	/* bytes per buffer */
+		uint32_t conn_budget;	/* bytes queued per direction before reads pause */
+	} engine;
 	struct cfg_cidr *allow;
 	size_t n_allow;
 	struct cfg_cidr *deny;

@@ -460,6 +460,31 @@ static int check_allow_deny(struct cfg_ctx *c)
 			 other->line);
 }
 
+/* ---- proxy engine ---- */
+
+/* Buffer rings index by a mask: the count must be a power of two. */
+static int set_engine_buffers(struct cfg_ctx *c, const struct cfg_field *f,
+			      const struct cfg_node *v, const char *path, void *obj)
+{
+	struct aegis_config *cfg = obj;
+	int ret = cfg_set_uint(c, f, v, path, obj);
+
+	if (!ret && (cfg->engine.buffers & (cfg->engine.buffers - 1)))
+		return cfg_error(c, v->line, "%s: %u is not a power of two", path,
+				 cfg->engine.buffers);
+	return ret;
+}
+
+static const struct cfg_field engine_fields[] = {
+	CFG_UINT("workers", C, engine.workers, 0, CFG_MAX_ENGINE_WORKERS),
+	CFG_UINT("max_connections", C, engine.max_conns, 16, 1u << 20),
+	CFG_UINT("max_udp_sessions", C, engine.max_udp_sessions, 16, 1u << 20),
+	{ .key = "buffers", .fn = set_engine_buffers, .off = offsetof(C, engine.buffers),
+	  .size = CFG_MEMBER_SIZE(C, engine.buffers), .min = 64, .max = 32768 },
+	CFG_UINT("buffer_size", C, engine.buffer_size, 2048, 1u << 20),
+	CFG_UINT("connection_budget", C, engine.conn_budget, 4096, 1u << 28),
+};
+
 /* ---- top level ---- */
 
 static const struct cfg_field root_fields[] = {
@@ -476,6 +501,7 @@ static const struct cfg_field root_fields[] = {
 	CFG_CUSTOM("policies", cfg_set_policies),
 	CFG_CUSTOM("proxies", cfg_set_proxies),
 	CFG_CUSTOM("proxies_dir", cfg_set_proxies_dir),
+	CFG_SECTION("proxy_engine", engine_fields),
 };
 
 int cfg_parse_root(struct cfg_ctx *c, const struct cfg_node *root)

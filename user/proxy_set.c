@@ -116,14 +116,21 @@ int proxy_set_reload(struct proxy_set *ps, const struct aegis_config *cfg, char 
 
 int proxy_set_start(struct proxy_set *ps, const struct aegis_config *cfg, char *err, size_t len)
 {
-	struct worker_params wp = WORKER_DEF_PARAMS;
+	struct worker_params wp = {
+		.max_conns = cfg->engine.max_conns,
+		.max_udp_sessions = cfg->engine.max_udp_sessions,
+		.buf_count = cfg->engine.buffers,
+		.buf_size = cfg->engine.buffer_size,
+		.conn_budget = cfg->engine.conn_budget,
+		.ring_entries = 4096,
+	};
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	int ret;
 
 	memset(ps, 0, sizeof(*ps));
 	if (!cfg->n_proxies)
 		return 0;
-	ps->n_workers = cpus > 0 ? (int)cpus : 1;
+	ps->n_workers = cfg->engine.workers ? (int)cfg->engine.workers : cpus > 0 ? (int)cpus : 1;
 	ps->workers = calloc((size_t)ps->n_workers, sizeof(*ps->workers));
 	if (!ps->workers)
 		return -ENOMEM;

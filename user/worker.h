@@ -34,10 +34,6 @@ struct worker_params {
 	uint32_t max_udp_sessions;	/* per worker */
 };
 
-#define WORKER_DEF_PARAMS { .max_conns = 16384, .buf_count = 4096, .buf_size = 16384, \
-			    .conn_budget = 256 * 1024, .ring_entries = 4096,	\
-			    .max_udp_sessions = 16384 }
-
 /* Kernel features found at start-up; each has a fallback. */
 struct worker_features {
 	bool single_issuer;		/* IORING_SETUP_SINGLE_ISSUER | DEFER_TASKRUN */

@@ -309,6 +309,25 @@ Test(malformed, vlan_without_payload)
 	EXPECT_FRAME(&f, XDP_PASS, AEGIS_STAT_PASS);
 }
 
+/*
+ * More tags than the parser walks: it cannot see the IP header, so with
+ * DROP_MALFORMED the frame must not slip through as "not IP".
+ */
+Test(malformed, too_many_vlan_tags)
+{
+	static const uint8_t three[] = {
+		0x00, 0x64, 0x81, 0x00,		/* 802.1ad outer -> 802.1Q */
+		0x00, 0x65, 0x81, 0x00,		/* -> a third tag */
+		0x00, 0x66, 0x08, 0x00,		/* -> IPv4 */
+		0x45, 0x00, 0x00, 0x14, 0, 0, 0, 0, 64, 17, 0, 0,
+		198, 51, 100, 1, 198, 51, 100, 2,
+	};
+	struct frame f;
+
+	vlan_frame(&f, three, sizeof(three), 0x88a8);
+	expect_malformed(&f, "three vlan tags");
+}
+
 /* xorshift32: the same "random" frames on every run. */
 static uint32_t rnd(uint32_t *s)
 {

@@ -52,11 +52,14 @@ EOF
 }
 
 LOG=$RUN/aegisd.log
+FAIL_LOG=$LOG
 start_daemon() {
+	# The log accumulates across restarts: wait for one more "running".
+	runs=$(grep -c "running" "$LOG" 2>/dev/null || true)
 	ip netns exec "$SRV" "$AEGISD" -c "$CFG" "$@" >>"$LOG" 2>&1 &
 	DPID=$!
-	for _ in $(seq 50); do
-		[ -e "$PIN/aegis_bans" ] && grep -q "running" "$LOG" && return 0
+	for _ in $(seq 100); do
+		[ -e "$PIN/aegis_bans" ] && [ "$(grep -c "running" "$LOG")" -gt "${runs:-0}" ] && return 0
 		kill -0 $DPID 2>/dev/null || { cat "$LOG" >&2; fail "aegisd exited at start"; }
 		sleep 0.1
 	done
@@ -153,4 +156,5 @@ ctl ban list | grep -q "198.18.1.2 .*e2e" || fail "ban not restored from the sta
 ip netns exec "$C1" ping -c 1 -W 1 198.18.1.1 >/dev/null && fail "restored ban not enforced"
 ip netns exec "$C2" ping -c 1 -W 1 198.18.2.1 >/dev/null || fail "unbanned host blocked"
 stop_daemon
+san_check "$LOG"
 pass "stop detaches and unpins; the state file restores the ban on the next start"

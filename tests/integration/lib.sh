@@ -82,3 +82,11 @@ s = socket.socket(fam, socket.SOCK_DGRAM); s.settimeout(2)
 s.sendto(b"ping", (sys.argv[1], int(sys.argv[2])))
 sys.exit(0 if s.recv(16) == b"ping" else 1)' "$2" "$3" 2>/dev/null
 }
+
+# san_check LOG: a daemon's sanitizer reports (ASan build) fail the test.
+san_check() {
+	if grep -qE "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" "$1" 2>/dev/null; then
+		grep -E -A25 "ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:" "$1" | head -60 >&2
+		fail "sanitizer report in the daemon's log"
+	fi
+}

@@ -182,4 +182,5 @@ pass "upstreams allow-listed in XDP; proxy xdp policy on its port; JSON access l
 kill -TERM $DPID
 wait $DPID || fail "aegisd exited non-zero"
 grep -q '"protocol":"udp"' "$RUN/access.log" || fail "UDP sessions not logged at stop"
+san_check "$LOG"
 pass "clean stop; UDP sessions logged"

@@ -486,7 +486,7 @@ Test(config, unknown_and_duplicate_keys)
 	static const struct err_case cases[] = {
 		{ "log: {}\nlogging: {}\n", 2, "unknown key 'logging' at top level (expected interfaces, "
 		  "xdp_mode, state_dir, pin_dir, log, events, maps, sanity, allow, deny, policies, proxies, "
-		  "proxies_dir)" },
+		  "proxies_dir, proxy_engine)" },
 		{ "log:\n  lvl: info\n", 2, "unknown key 'lvl' in log (expected format, level, status_interval)" },
 		{ "events: { rat: 1 }\n", 1, "unknown key 'rat' in events (expected rate, burst, summary, output)" },
 		{ "maps: { ban: 1 }\n", 1, "unknown key 'ban' in maps (expected bans," },
@@ -990,4 +990,33 @@ Test(config, mutated_reference_never_crashes, .timeout = 120)
 	cr_assert_gt(failed, 100);
 	free(buf);
 	free(orig);
+}
+
+Test(config, proxy_engine)
+{
+	struct aegis_config *cfg = NULL;
+	char err[512];
+
+	cr_assert_eq(config_load_string("e.yaml", "", &cfg, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(cfg->engine.workers, 0);
+	cr_assert_eq(cfg->engine.buffers, CFG_DEF_ENGINE_BUFFERS);
+	cr_assert_eq(cfg->engine.conn_budget, CFG_DEF_ENGINE_BUDGET);
+	config_free(cfg);
+	cr_assert_eq(config_load_string("e.yaml",
+		"proxy_engine: { workers: 3, max_connections: 1000, max_udp_sessions: 500,\n"
+		"  buffers: 1024, buffer_size: 8192, connection_budget: 65536 }\n",
+		&cfg, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(cfg->engine.workers, 3);
+	cr_assert_eq(cfg->engine.max_conns, 1000);
+	cr_assert_eq(cfg->engine.max_udp_sessions, 500);
+	cr_assert_eq(cfg->engine.buffers, 1024);
+	cr_assert_eq(cfg->engine.buffer_size, 8192);
+	cr_assert_eq(cfg->engine.conn_budget, 65536);
+	config_free(cfg);
+	cr_assert_neq(config_load_string("e.yaml", "proxy_engine:\n  buffers: 1000\n", &cfg, err,
+					 sizeof(err)), 0);
+	cr_assert(strstr(err, "e.yaml:2: proxy_engine.buffers: 1000 is not a power of two"), "%s", err);
+	cr_assert_neq(config_load_string("e.yaml", "proxy_engine: { workers: 999 }\n", &cfg, err,
+					 sizeof(err)), 0);
+	cr_assert(strstr(err, "e.yaml:1:") && strstr(err, "workers"), "%s", err);
 }
