@@ -51,6 +51,7 @@ struct daemon {
 	uint64_t ticks;
 	struct aegis_counter last[AEGIS_STAT_MAX];
 	struct proxy_set ps;
+	uint64_t shed_seen;	/* proxy_set_shed() at the last tick */
 	bool stop;		/* leave the loop */
 	bool draining;		/* stop requested: proxies finish their connections */
 	uint64_t drain_until_ticks;
@@ -68,27 +69,27 @@ static void usage(FILE *f)
 		AEGISD_DEF_CONFIG);
 }
 
-static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+/* One line per library message, at warn or debug level. */
+static void lib_log(const char *lib, bool warn, const char *fmt, va_list ap)
 {
 	char msg[1024];
 
-	if (level == LIBBPF_DEBUG)
-		return 0;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	msg[strcspn(msg, "\n")] = '\0';
-	log_msg(level == LIBBPF_WARN ? CFG_LOG_WARN : CFG_LOG_DEBUG, "libbpf: %s", msg);
+	log_msg(warn ? CFG_LOG_WARN : CFG_LOG_DEBUG, "%s: %s", lib, msg);
+}
+
+static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (level != LIBBPF_DEBUG)
+		lib_log("libbpf", level == LIBBPF_WARN, fmt, ap);
 	return 0;
 }
 
 static int libxdp_log(enum libxdp_print_level level, const char *fmt, va_list ap)
 {
-	char msg[1024];
-
-	if (level == LIBXDP_DEBUG)
-		return 0;
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	msg[strcspn(msg, "\n")] = '\0';
-	log_msg(level == LIBXDP_WARN ? CFG_LOG_WARN : CFG_LOG_DEBUG, "libxdp: %s", msg);
+	if (level != LIBXDP_DEBUG)
+		lib_log("libxdp", level == LIBXDP_WARN, fmt, ap);
 	return 0;
 }
 
@@ -307,6 +308,14 @@ static void on_tick(struct daemon *d)
 	if (d->events_on)
 		events_tick(&d->events);
 	if (d->ps.n_workers) {
+		uint64_t shed = proxy_set_shed(&d->ps);
+
+		/* At most one line a second, however hard the storm. */
+		if (shed > d->shed_seen)
+			log_warn("proxy engine: shed %llu new connections/sessions in the last "
+				 "second (connection, session or buffer limit reached)",
+				 (unsigned long long)(shed - d->shed_seen));
+		d->shed_seen = shed;
 		proxy_set_tick(&d->ps);
 		if (d->draining && (!proxy_set_busy(&d->ps) || d->ticks >= d->drain_until_ticks))
 			d->stop = true;

@@ -20,14 +20,7 @@ static const char *const protocols[] = { "tcp", "udp", "tcp-udp", NULL };
 /* [A-Za-z0-9_.-]{1,31}: safe in log lines, JSON and aegisctl arguments. */
 static bool policy_name_valid(const char *s)
 {
-	size_t n = strlen(s);
-
-	if (!n || n >= sizeof(((P *)0)->name))
-		return false;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && !strchr("_.-", *s))
-			return false;
-	return true;
+	return cfg_name_valid(s, sizeof(((P *)0)->name));
 }
 
 static int set_name(struct cfg_ctx *c, const struct cfg_field *f, const struct cfg_node *v,

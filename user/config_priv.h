@@ -95,6 +95,8 @@ int cfg_get_port_range(struct cfg_ctx *c, const struct cfg_node *v, const char *
 /* Generic handlers for cfg_field.fn. */
 int cfg_set_bool(struct cfg_ctx *, const struct cfg_field *, const struct cfg_node *,
 		 const char *, void *);
+/* [A-Za-z0-9_.-], 1..max_len-1 characters: safe in logs, JSON, paths, labels. */
+bool cfg_name_valid(const char *s, size_t max_len);
 int cfg_set_uint(struct cfg_ctx *, const struct cfg_field *, const struct cfg_node *,
 		 const char *, void *);
 int cfg_set_secs(struct cfg_ctx *, const struct cfg_field *, const struct cfg_node *,

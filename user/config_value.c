@@ -492,3 +492,15 @@ int cfg_set_section(struct cfg_ctx *c, const struct cfg_field *f, const struct c
 {
 	return cfg_map_walk(c, v, path, f->sub, f->n_sub, obj, NULL);
 }
+
+bool cfg_name_valid(const char *s, size_t max_len)
+{
+	size_t n = strlen(s);
+
+	if (!n || n >= max_len)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("_.-", *s))
+			return false;
+	return true;
+}

@@ -80,14 +80,7 @@ const char *cfg_proxy_where(const struct cfg_ctx *c, const char *file, int line,
 /* [A-Za-z0-9_.-]{1,63}: safe in log lines, JSON, metrics labels and paths. */
 static bool proxy_name_valid(const char *s)
 {
-	size_t n = strlen(s);
-
-	if (!n || n >= sizeof(((struct proxy_cfg *)0)->name))
-		return false;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && !strchr("_.-", *s))
-			return false;
-	return true;
+	return cfg_name_valid(s, sizeof(((struct proxy_cfg *)0)->name));
 }
 
 static int set_name(struct cfg_ctx *c, const struct cfg_field *f, const struct cfg_node *v,

@@ -215,6 +215,16 @@ void proxy_set_stop(struct proxy_set *ps)
 	memset(ps, 0, sizeof(*ps));
 }
 
+uint64_t proxy_set_shed(const struct proxy_set *ps)
+{
+	uint64_t shed = 0;
+
+	for (int i = 0; i < ps->n_workers; i++)
+		shed += atomic_load_explicit(&ps->workers[i].st.shed_conns, memory_order_relaxed) +
+			atomic_load_explicit(&ps->workers[i].st.udp_shed, memory_order_relaxed);
+	return shed;
+}
+
 void proxy_set_status(const struct proxy_set *ps, char *buf, size_t len)
 {
 	uint64_t conns = 0, udp = 0, shed = 0, enobufs = 0;

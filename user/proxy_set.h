@@ -39,6 +39,8 @@ void proxy_set_tick(struct proxy_set *ps);
 void proxy_set_drain_all(struct proxy_set *ps);
 bool proxy_set_busy(const struct proxy_set *ps);
 void proxy_set_stop(struct proxy_set *ps);
+/* New connections and UDP sessions shed (limits reached) since start. */
+uint64_t proxy_set_shed(const struct proxy_set *ps);
 /* Status line fragment: "proxies=2 conns=10 udp=3 shed=0". */
 void proxy_set_status(const struct proxy_set *ps, char *buf, size_t len);
 

@@ -70,7 +70,8 @@ proxies:
     origin: { ports: 25001 }
     upstream: { addresses: [198.18.1.2], ports: 35001 }
     proxy_protocol: { send: v2 }
-    access_log: { enabled: false }
+    timeouts: { udp_session: 1s }
+    access_log: { path: $RUN/pp.log }
   - name: pp1
     protocol: tcp
     origin: { ports: 25002 }
@@ -82,6 +83,25 @@ proxies:
     origin: { ports: "26000-26002" }
     upstream: { addresses: [198.18.1.2], ports: "36000-36002" }
     one_to_one: true
+    access_log: { enabled: false }
+  - name: short
+    protocol: tcp
+    origin: { ports: 25004 }
+    upstream: { addresses: [198.18.1.2], ports: 35000 }
+    timeouts: { idle: 1s }
+    access_log: { path: $RUN/short.log }
+  - name: dead
+    protocol: tcp
+    origin: { ports: 25005 }
+    upstream: { addresses: [198.18.1.9], ports: 35000 }
+    timeouts: { connect: 500ms }
+    health_check: { enabled: false }
+    access_log: { path: $RUN/dead.log }
+  - name: tiny
+    protocol: tcp
+    origin: { ports: 25003 }
+    upstream: { addresses: [198.18.1.2], ports: 35000 }
+    limits: { max_connections: 3 }
     access_log: { enabled: false }
   - name: fan
     protocol: tcp
@@ -152,6 +172,33 @@ pass "killed upstream ejected (traffic avoids it) and readmitted when it returns
 
 cli concurrent 198.18.0.1 25000 1000 >/dev/null || fail "1000 concurrent connections"
 pass "1,000 concurrent connections echo"
+
+# Timeouts: idle closes a silent connection; connect gives up on a dead
+# upstream; an idle UDP session expires.
+cli hold 198.18.0.1 25004 2 >/dev/null 2>&1 && fail "idle timeout (1s) did not close a silent connection"
+t0=$(date +%s%N)
+[ -z "$(cli echo 198.18.0.1 25005 x 2>/dev/null)" ] || fail "dead upstream answered"
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ "$ms" -lt 3000 ] || fail "connect timeout (500ms) took ${ms}ms"
+sleep 0.2
+grep -q '"close":"idle_timeout"' "$RUN/short.log" || fail "idle close not logged"
+grep -q '"close":"connect_timeout"' "$RUN/dead.log" || fail "connect timeout not logged"
+grep -q '"protocol":"udp".*"close":"idle_timeout"' "$RUN/pp.log" || fail "UDP session did not expire"
+pass "idle timeout, connect timeout (${ms}ms for 500ms) and UDP session expiry, each logged"
+
+# A proxy at its connection limit sheds new connections, counts and logs it.
+HOLDS=""
+for i in 1 2 3; do cli hold 198.18.0.1 25003 2 >/dev/null & HOLDS="$HOLDS $!"; done
+sleep 0.7
+out=$(cli echo 198.18.0.1 25003 over 2>&1)
+# Shed means closed at once: EOF, a reset, or "not connected" on the half-close.
+[ -z "$out" ] || echo "$out" | grep -q "reset\|closed\|not connected\|Broken pipe" ||
+	fail "4th connection over the limit was served: $out"
+for h in $HOLDS; do wait "$h" || fail "a connection within the limit failed"; done
+for _ in $(seq 20); do grep -q "proxy engine: shed 1 new" "$LOG" && break; sleep 0.1; done
+grep -q "proxy engine: shed 1 new" "$LOG" || fail "shedding not logged"
+[ "$(cli echo 198.18.0.1 25003 again)" = again ] || fail "limit not released after close"
+pass "max_connections 3: the 4th is shed (counted, logged), served again once below the limit"
 
 # Draining: a reload that changes "echo" drains it; an open connection lives on.
 cli hold 198.18.0.1 25000 3 >"$RUN/hold.out" 2>&1 &
