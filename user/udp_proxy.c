@@ -50,8 +50,10 @@ struct udp_session {
 	int fd;				/* connected to the upstream */
 	bool recv_armed, wait_bufs;
 	uint32_t inflight;
-	struct sockaddr_storage client, upstream;
-	socklen_t client_len, up_len;
+	struct sockaddr_storage client;	/* the real client (key, logs, balancing) */
+	struct sockaddr_storage reply_to;	/* who sent it: the client or a trusted LB */
+	struct sockaddr_storage upstream;
+	socklen_t reply_len, up_len;
 	uint64_t start_ms, last_ms;
 	uint64_t bytes_in, bytes_out;
 	struct timer timer;
@@ -288,7 +290,8 @@ static void session_arm_recv(struct worker *w, struct udp_session *s)
 }
 
 static struct udp_session *session_new(struct worker *w, struct worker_listener *l,
-				       const struct sockaddr_storage *client, socklen_t clen)
+				       const struct sockaddr_storage *client,
+				       const struct sockaddr_storage *sender, socklen_t slen)
 {
 	struct udp_state *u = w->udp;
 	struct udp_session *s;
@@ -310,7 +313,8 @@ static struct udp_session *session_new(struct worker *w, struct worker_listener 
 	s->listener = l->index;
 	s->us = l->us;
 	s->client = *client;
-	s->client_len = clen;
+	s->reply_to = *sender;
+	s->reply_len = slen;
 	s->target = proxy_pick(s->px, s->listener, client, w->now_ms * 1000000ull, &w->rng,
 			       &s->upstream, &s->up_len);
 	if (s->target < 0)
@@ -384,20 +388,31 @@ static void on_listener_recv(struct worker *w, unsigned int slot, struct io_urin
 	uint16_t bid = (uint16_t)(cqe->flags >> IORING_CQE_BUFFER_SHIFT);
 	struct io_uring_recvmsg_out *o;
 	struct udp_session *s;
-	struct sockaddr_storage client = { 0 };
+	struct sockaddr_storage client, sender = { 0 };
 	void *payload;
 	unsigned int plen;
 
 	w->bufs_free--;
 	o = io_uring_recvmsg_validate(worker_buf(w, bid), cqe->res, &w->udp->tmpl);
-	if (!o || (o->flags & MSG_TRUNC) || o->namelen > sizeof(client) || !l->px)
+	if (!o || (o->flags & MSG_TRUNC) || o->namelen > sizeof(sender) || !l->px)
 		goto drop;
-	memcpy(&client, io_uring_recvmsg_name(o), o->namelen);
+	memcpy(&sender, io_uring_recvmsg_name(o), o->namelen);
+	client = sender;
 	payload = io_uring_recvmsg_payload(o, &w->udp->tmpl);
 	plen = io_uring_recvmsg_payload_length(o, cqe->res, &w->udp->tmpl);
+	/* A trusted load balancer prefixes each datagram with a PROXY v2
+	 * header naming the real client; anyone else's header is payload. */
+	if (proxy_trusts(l->px, &sender)) {
+		size_t used;
+
+		if (proxy_pp_decode(payload, plen, &used, &client))
+			goto drop;
+		payload = (char *)payload + used;
+		plen -= (unsigned int)used;
+	}
 	s = session_find(w->udp, l->us, &client);
 	if (!s && !l->closing && !atomic_load_explicit(&l->px->draining, memory_order_relaxed))
-		s = session_new(w, l, &client, o->namelen);
+		s = session_new(w, l, &client, &sender, o->namelen);
 	if (!s)
 		goto drop;
 	s->last_ms = w->now_ms;
@@ -427,7 +442,7 @@ static void on_upstream_recv(struct worker *w, struct udp_session *s, struct io_
 	s->last_ms = w->now_ms;
 	s->bytes_out += (uint64_t)cqe->res;
 	send_datagram(w, bid, s->us->fd, NULL, 0, worker_buf(w, bid), (size_t)cqe->res,
-		      &s->client, s->client_len, NONE, 0);
+		      &s->reply_to, s->reply_len, NONE, 0);
 	atomic_fetch_add_explicit(&s->px->st.udp_datagrams_out, 1, memory_order_relaxed);
 }
 

@@ -7,6 +7,7 @@
   proxy_client.py concurrent HOST PORT N         N connections open at once, each echoes
   proxy_client.py udp HOST PORT [PAYLOAD]        one datagram round trip, prints the reply
   proxy_client.py hold HOST PORT SECONDS         connects, echoes once, waits, echoes again
+  proxy_client.py udp-pp HOST PORT SRC SPORT     a datagram behind a PROXY v2 header naming SRC:SPORT
 Exit 0 on success, 1 with a message on stderr otherwise.
 """
 import hashlib
@@ -14,6 +15,7 @@ import os
 import random
 import selectors
 import socket
+import struct
 import sys
 import time
 
@@ -136,6 +138,14 @@ def main():
             u = socket.socket(fam, socket.SOCK_DGRAM)
             u.settimeout(3)
             u.sendto((arg or "ping").encode(), (host, port))
+            sys.stdout.write(u.recv(65535).decode(errors="replace"))
+        elif cmd == "udp-pp":
+            src, sport = sys.argv[4], int(sys.argv[5])
+            body = socket.inet_aton(src) + socket.inet_aton(host) + struct.pack("!HH", sport, port)
+            hdr = b"\r\n\r\n\x00\r\nQUIT\n" + bytes([0x21, 0x12]) + struct.pack("!H", len(body)) + body
+            u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            u.settimeout(3)
+            u.sendto(hdr + b"lb", (host, port))
             sys.stdout.write(u.recv(65535).decode(errors="replace"))
         elif cmd == "hold":
             s = connect(host, port)

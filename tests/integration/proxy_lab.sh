@@ -72,6 +72,13 @@ proxies:
     proxy_protocol: { send: v2 }
     timeouts: { udp_session: 1s }
     access_log: { path: $RUN/pp.log }
+  - name: ppu
+    protocol: udp
+    origin: { ports: 25006 }
+    upstream: { addresses: [198.18.1.2], ports: 35001 }
+    proxy_protocol: { send: v2, accept_from: [198.18.0.0/24] }
+    health_check: { enabled: false }
+    access_log: { enabled: false }
   - name: pp1
     protocol: tcp
     origin: { ports: 25002 }
@@ -146,6 +153,9 @@ pass "PROXY v2 over TCP and UDP parsed by the upstream with the real client addr
 out=$(cli send-pp 198.18.0.1 25002 'PROXY TCP4 203.0.113.7 198.18.0.1 4242 25002\r\n')
 echo "$out" | grep -q "^PP 203.0.113.7 4242" || fail "trusted PROXY v1 not forwarded: $out"
 pass "PROXY v1 accepted from a trusted balancer and forwarded as v1"
+out=$(cli udp-pp 198.18.0.1 25006 203.0.113.9 5555)
+[ "$out" = "PP 203.0.113.9 5555|lb" ] || fail "trusted PROXY v2 over UDP not forwarded: $out"
+pass "PROXY v2 over UDP from a trusted balancer: the upstream sees the real client, the reply returns"
 
 # Port ranges: one-to-one keeps the offset; fan-out balances over all targets.
 for p in 0 1 2; do
