@@ -65,7 +65,8 @@ static void usage(FILE *f)
 		"      --keep         on SIGTERM/SIGINT leave the program attached: bans\n"
 		"                     keep being enforced while aegisd restarts\n"
 		"  -V, --version      print the version\n"
-		"Signals: SIGHUP reloads the configuration; SIGTERM/SIGINT stop.\n",
+		"Signals: SIGHUP reloads the configuration; SIGTERM/SIGINT stop (proxies\n"
+		"drain their connections first; a second signal stops at once).\n",
 		AEGISD_DEF_CONFIG);
 }
 
@@ -197,6 +198,10 @@ static void reload(struct daemon *d, const char *why)
 	char err[1024];
 	int ret;
 
+	if (d->draining) {
+		log_warn("reload (%s) ignored: stopping", why);
+		return;
+	}
 	ret = config_load(d->config_path, &next, err, sizeof(err));
 	if (ret) {
 		log_error("reload (%s) rejected, running config unchanged: %s", why, err);
@@ -226,8 +231,8 @@ static void reload(struct daemon *d, const char *why)
 	d->events.summary = next->events.summary;
 	config_free(d->cfg);
 	d->cfg = next;
-	log_info("reloaded %s (%s): %zu policies, %zu allow, %zu deny", d->config_path, why,
-		 next->n_policies, next->n_allow, next->n_deny);
+	log_info("reloaded %s (%s): %zu policies, %zu proxies, %zu allow, %zu deny",
+		 d->config_path, why, next->n_policies, next->n_proxies, next->n_allow, next->n_deny);
 }
 
 static int watch_config(struct daemon *d)

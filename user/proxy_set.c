@@ -58,59 +58,83 @@ static void drain(struct proxy_set *ps, struct proxy *px)
 		 px->cfg.drain_timeout_ms / 1000);
 }
 
-static int start_proxy(struct proxy_set *ps, const struct proxy_cfg *cfg, char *err, size_t len)
+static void start_proxy(struct proxy_set *ps, struct proxy *px)
 {
-	struct proxy *px;
-	int ret = proxy_create(cfg, &px, err, len);
-
-	if (ret)
-		return ret;
-	ret = push(&ps->live, &ps->n_live, px);
-	if (ret) {
-		proxy_put(px);
-		return ret;
-	}
 	healthcheck_add(ps->hc, px);
 	post_all(ps, WORKER_CMD_ADD_PROXY, px);
-	log_info("proxy %s: started (%zu listeners)", cfg->name, px->n_listeners);
-	return 0;
+	log_info("proxy %s: started (%zu listeners)", px->cfg.name, px->n_listeners);
 }
 
-static const struct proxy_cfg *find_cfg(const struct aegis_config *cfg, const char *name)
-{
-	for (size_t i = 0; i < cfg->n_proxies; i++)
-		if (cfg->proxies[i].enabled && !strcmp(cfg->proxies[i].name, name))
-			return &cfg->proxies[i];
-	return NULL;
-}
-
-static bool is_live(const struct proxy_set *ps, const char *name)
+static struct proxy *find_live(const struct proxy_set *ps, const char *name)
 {
 	for (size_t i = 0; i < ps->n_live; i++)
 		if (!strcmp(ps->live[i]->cfg.name, name))
+			return ps->live[i];
+	return NULL;
+}
+
+static bool in_list(struct proxy **arr, size_t n, const struct proxy *px)
+{
+	for (size_t i = 0; i < n; i++)
+		if (arr[i] == px)
 			return true;
 	return false;
 }
 
+/*
+ * New versions are built before anything is drained: a proxy whose new
+ * version cannot be built (say, its access log cannot be opened) keeps
+ * running as it was, and the others are reloaded all the same.
+ */
 int proxy_set_reload(struct proxy_set *ps, const struct aegis_config *cfg, char *err, size_t len)
 {
-	size_t kept = 0;
+	struct proxy **next = calloc(cfg->n_proxies + 1, sizeof(*next));
+	struct proxy **fresh = calloc(cfg->n_proxies + 1, sizeof(*fresh));
+	size_t n_next = 0, n_fresh = 0;
 	int ret = 0;
 
-	/* Drain what changed or went away; keep the rest untouched. */
-	for (size_t i = 0; i < ps->n_live; i++) {
-		struct proxy *px = ps->live[i];
-		const struct proxy_cfg *want = find_cfg(cfg, px->cfg.name);
-
-		if (want && proxy_cfg_equal(want, &px->cfg))
-			ps->live[kept++] = px;
-		else
-			drain(ps, px);
+	if (!next || !fresh) {
+		free(next);
+		free(fresh);
+		snprintf(err, len, "out of memory");
+		return -ENOMEM;
 	}
-	ps->n_live = kept;
-	for (size_t i = 0; i < cfg->n_proxies && !ret; i++)
-		if (cfg->proxies[i].enabled && !is_live(ps, cfg->proxies[i].name))
-			ret = start_proxy(ps, &cfg->proxies[i], err, len);
+	for (size_t i = 0; i < cfg->n_proxies; i++) {
+		const struct proxy_cfg *want = &cfg->proxies[i];
+		struct proxy *old = find_live(ps, want->name), *px;
+		char why[256];
+		int r;
+
+		if (!want->enabled)
+			continue;
+		if (old && proxy_cfg_equal(want, &old->cfg)) {
+			next[n_next++] = old;
+			continue;
+		}
+		r = proxy_create(want, &px, why, sizeof(why));
+		if (r) {
+			log_error("proxy %s: %s%s", want->name, why, old ? "; the running version stays" : "");
+			if (!ret) {
+				snprintf(err, len, "%s", why);
+				ret = r;
+			}
+			if (old)
+				next[n_next++] = old;
+			continue;
+		}
+		next[n_next++] = px;
+		fresh[n_fresh++] = px;
+	}
+	/* Drain first: commands reach each worker in the order posted. */
+	for (size_t i = 0; i < ps->n_live; i++)
+		if (!in_list(next, n_next, ps->live[i]))
+			drain(ps, ps->live[i]);
+	for (size_t i = 0; i < n_fresh; i++)
+		start_proxy(ps, fresh[i]);
+	free(ps->live);
+	free(fresh);
+	ps->live = next;
+	ps->n_live = n_next;
 	return ret;
 }
 

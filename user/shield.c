@@ -95,6 +95,23 @@ static uint32_t policy_id_for(struct shield *s, const char *name, const bool *ta
 }
 
 /*
+ * The slot key of a proxy's XDP policy: "proxy:" + name, which must fit
+ * the 31 characters of a policy name, so long names keep a prefix and a
+ * hash of the whole name. Policy names never contain ':' or '~'.
+ */
+static void policy_key_for_proxy(const char *name, char *out, size_t len)
+{
+	uint32_t h = 2166136261u;
+
+	for (const unsigned char *c = (const unsigned char *)name; *c; c++)
+		h = (h ^ *c) * 16777619u;
+	if (strlen(name) <= 25)
+		snprintf(out, len, "proxy:%s", name);
+	else
+		snprintf(out, len, "proxy:%.16s~%08x", name, h);
+}
+
+/*
  * The XDP policies to install: the config's own, then one per enabled
  * proxy with an `xdp:` block, on that proxy's origin ports. The config
  * validator has already refused overlaps between the two.
@@ -117,7 +134,7 @@ static struct cfg_policy *all_policies(const struct aegis_config *cfg, size_t *n
 		/* Complete from the parser; renamed so it cannot take the
 		 * slot of a policies[] entry with the same name. */
 		*p = px->xdp;
-		snprintf(p->name, sizeof(p->name), "proxy:%.24s", px->name);
+		policy_key_for_proxy(px->name, p->name, sizeof(p->name));
 		k++;
 	}
 	*n = k;

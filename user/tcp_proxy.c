@@ -60,6 +60,7 @@ struct tcp_conn {
 	uint32_t next;			/* free list / buffer-wait list */
 	enum tcp_state_id state;
 	bool waiting;
+	int8_t first_eof;		/* side that half-closed first, -1: none */
 	struct proxy *px;
 	unsigned int listener;
 	int target;
@@ -182,6 +183,7 @@ static struct tcp_conn *conn_alloc(struct worker *w)
 	c->gen = gen & UD_GEN_MASK;
 	c->next = UINT32_MAX;
 	c->state = CONN_NEW;
+	c->first_eof = -1;
 	for (int i = 0; i < 2; i++) {
 		c->s[i].fd = -1;
 		c->s[i].q_head = c->s[i].q_tail = NO_BID;
@@ -353,6 +355,12 @@ static void arm_recv(struct worker *w, struct tcp_conn *c, int side)
 
 	if (s->recv_armed || s->paused || s->eof || s->wait_bufs || c->state != CONN_RELAY)
 		return;
+	/* Single-shot fallback: nothing to cancel, so just do not read past
+	 * the budget; on_send re-arms once the queue drains to half. */
+	if (s->q_bytes > w->p.conn_budget) {
+		s->paused = 1;
+		return;
+	}
 	sqe = worker_sqe(w);
 	if (w->feat.multishot_recv)
 		io_uring_prep_recv_multishot(sqe, s->fd, NULL, 0, 0);
@@ -381,7 +389,21 @@ static void check_done(struct worker *w, struct tcp_conn *c)
 
 	if (a->eof && b->eof && a->q_head == NO_BID && b->q_head == NO_BID &&
 	    !a->send_busy && !b->send_busy)
-		conn_close(w, c, a->shut_wr ? "upstream_closed" : "client_closed");
+		conn_close(w, c, c->first_eof == SIDE_UP ? "upstream_closed" : "client_closed");
+}
+
+/* A send started: make sure the timer fires by its write deadline. */
+static void send_deadline(struct worker *w, struct tcp_conn *c, int to)
+{
+	const struct proxy_timeouts *t = &c->px->cfg.timeouts;
+	uint32_t ms = to == SIDE_CLIENT ? t->client_write_ms : t->upstream_write_ms;
+	uint64_t due = w->now_ms + ms;
+
+	if (!ms)
+		return;
+	if (!timer_armed(&c->timer) ||
+	    c->timer.expires_tick > (due + TIMER_TICK_MS - 1) / TIMER_TICK_MS)
+		timer_add(&w->tw, &c->timer, due, conn_timer);
 }
 
 /* Sends the next queued buffer from the other side to side `to`. */
@@ -408,6 +430,7 @@ static void kick_send(struct worker *w, struct tcp_conn *c, int to)
 	dst->send_busy = 1;
 	dst->send_since_ms = w->now_ms;
 	c->inflight++;
+	send_deadline(w, c, to);
 }
 
 static void buffers_wait(struct worker *w, struct tcp_conn *c, int side)
@@ -421,15 +444,25 @@ static void buffers_wait(struct worker *w, struct tcp_conn *c, int side)
 	atomic_fetch_add_explicit(&w->st.enobufs, 1, memory_order_relaxed);
 }
 
+/*
+ * Re-arms reads that stopped on ENOBUFS once buffers are back. Closing
+ * connections leave the list at once, buffers or not: they hold queued
+ * buffers that only their freeing returns.
+ */
 void tcp_resume_waiters(struct worker *w)
 {
 	struct tcp_state *t = w->tcp;
+	bool have_bufs = w->bufs_free > w->p.buf_count / 8;
+	uint32_t *link = &t->wait_head;
 
-	/* Only resume when buffers are back, a few connections at a time. */
-	while (t->wait_head != UINT32_MAX && w->bufs_free > w->p.buf_count / 8) {
-		struct tcp_conn *c = &t->conns[t->wait_head];
+	while (*link != UINT32_MAX) {
+		struct tcp_conn *c = &t->conns[*link];
 
-		t->wait_head = c->next;
+		if (c->state != CONN_CLOSING && !have_bufs) {
+			link = &c->next;
+			continue;
+		}
+		*link = c->next;
 		c->next = UINT32_MAX;
 		c->waiting = false;
 		for (int i = 0; i < 2; i++) {
@@ -437,6 +470,7 @@ void tcp_resume_waiters(struct worker *w)
 			arm_recv(w, c, i);
 		}
 		maybe_free(w, c);
+		have_bufs = w->bufs_free > w->p.buf_count / 8;
 	}
 }
 
@@ -467,6 +501,8 @@ static void on_recv(struct worker *w, struct tcp_conn *c, int side, struct io_ur
 		return;
 	} else if (res == 0) {
 		s->eof = 1;
+		if (c->first_eof < 0)
+			c->first_eof = (int8_t)side;
 		kick_send(w, c, !side);
 		check_done(w, c);
 	} else if (res == -ENOBUFS) {
@@ -685,17 +721,19 @@ void tcp_accept(struct worker *w, struct worker_listener *l, int fd)
 	socklen_t sl = sizeof(struct sockaddr_storage);
 
 	atomic_fetch_add_explicit(&w->st.accepted, 1, memory_order_relaxed);
+	/* Reserve the slot in the proxy-wide count first: checking, then
+	 * adding, would let every worker pass the limit at once. */
+	uint64_t active = atomic_fetch_add_explicit(&px->st.conns_active, 1, memory_order_relaxed);
+
 	if (atomic_load_explicit(&px->draining, memory_order_relaxed) ||
-	    (px->cfg.max_conns &&
-	     atomic_load_explicit(&px->st.conns_active, memory_order_relaxed) >= px->cfg.max_conns) ||
-	    !(c = conn_alloc(w))) {
+	    (px->cfg.max_conns && active >= px->cfg.max_conns) || !(c = conn_alloc(w))) {
+		atomic_fetch_sub_explicit(&px->st.conns_active, 1, memory_order_relaxed);
 		atomic_fetch_add_explicit(&w->st.shed_conns, 1, memory_order_relaxed);
 		atomic_fetch_add_explicit(&px->st.conns_shed, 1, memory_order_relaxed);
 		close(fd);
 		return;
 	}
 	proxy_get(px);
-	atomic_fetch_add_explicit(&px->st.conns_active, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&px->st.conns_total, 1, memory_order_relaxed);
 	c->px = px;
 	c->listener = l->index;

@@ -23,6 +23,15 @@
 
 #define NONE UINT32_MAX
 
+/* The local address a datagram arrived on (IP_PKTINFO / IPV6_PKTINFO). */
+struct pktinfo_any {
+	int family;
+	union {
+		struct in_pktinfo v4;
+		struct in6_pktinfo v6;
+	};
+};
+
 /*
  * A listening UDP socket. Sessions reply through it, so it lives while a
  * listener or a session holds it. A reload that keeps the address and
@@ -52,6 +61,8 @@ struct udp_session {
 	uint32_t inflight;
 	struct sockaddr_storage client;	/* the real client (key, logs, balancing) */
 	struct sockaddr_storage reply_to;	/* who sent it: the client or a trusted LB */
+	struct pktinfo_any local;		/* the address it was sent to */
+	bool has_local;
 	struct sockaddr_storage upstream;
 	socklen_t reply_len, up_len;
 	uint64_t start_ms, last_ms;
@@ -65,6 +76,10 @@ struct udp_session {
 struct udp_send {
 	struct msghdr msg;
 	struct iovec iov[2];
+	union {				/* source address of a reply */
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(struct in6_pktinfo))];
+	} ctl;
 	struct sockaddr_storage to;
 	uint32_t session, gen;		/* session whose fd it uses (NONE: listener) */
 };
@@ -116,6 +131,7 @@ int udp_init(struct worker *w)
 		u->s[i].next = i + 1 < u->n ? i + 1 : NONE;
 	u->free_head = 0;
 	u->tmpl.msg_namelen = sizeof(struct sockaddr_storage);
+	u->tmpl.msg_controllen = CMSG_SPACE(sizeof(struct in6_pktinfo));
 	return 0;
 }
 
@@ -353,9 +369,36 @@ static struct udp_session *session_new(struct worker *w, struct worker_listener 
 
 /* ---- datagrams ---- */
 
+static void set_source(struct udp_send *c, const struct pktinfo_any *local)
+{
+	struct cmsghdr *cm;
+
+	c->msg.msg_control = c->ctl.buf;
+	c->msg.msg_controllen = sizeof(c->ctl.buf);
+	cm = CMSG_FIRSTHDR(&c->msg);
+	if (local->family == AF_INET) {
+		struct in_pktinfo pi = { .ipi_spec_dst = local->v4.ipi_addr };
+
+		cm->cmsg_level = IPPROTO_IP;
+		cm->cmsg_type = IP_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+		c->msg.msg_controllen = CMSG_SPACE(sizeof(pi));
+	} else {
+		struct in6_pktinfo pi = { .ipi6_addr = local->v6.ipi6_addr };
+
+		cm->cmsg_level = IPPROTO_IPV6;
+		cm->cmsg_type = IPV6_PKTINFO;
+		cm->cmsg_len = CMSG_LEN(sizeof(pi));
+		memcpy(CMSG_DATA(cm), &pi, sizeof(pi));
+		c->msg.msg_controllen = CMSG_SPACE(sizeof(pi));
+	}
+}
+
 static void send_datagram(struct worker *w, uint16_t bid, int fd, const void *pp, size_t pp_len,
 			  void *data, size_t len, const struct sockaddr_storage *to,
-			  socklen_t to_len, uint32_t session, uint32_t gen)
+			  socklen_t to_len, const struct pktinfo_any *local,
+			  uint32_t session, uint32_t gen)
 {
 	struct udp_send *c = &w->udp->sends[bid];
 	struct io_uring_sqe *sqe = worker_sqe(w);
@@ -375,10 +418,33 @@ static void send_datagram(struct worker *w, uint16_t bid, int fd, const void *pp
 		c->msg.msg_name = &c->to;
 		c->msg.msg_namelen = to_len;
 	}
+	if (local)
+		set_source(c, local);
 	c->session = session;
 	c->gen = gen;
 	io_uring_prep_sendmsg(sqe, fd, &c->msg, MSG_NOSIGNAL);
 	io_uring_sqe_set_data64(sqe, ud_pack(UD_UDP_SEND, bid, 0, 0));
+}
+
+static bool read_pktinfo(struct io_uring_recvmsg_out *o, struct msghdr *tmpl,
+			 struct pktinfo_any *out)
+{
+	struct cmsghdr *cm;
+
+	for (cm = io_uring_recvmsg_cmsg_firsthdr(o, tmpl); cm;
+	     cm = io_uring_recvmsg_cmsg_nexthdr(o, tmpl, cm)) {
+		if (cm->cmsg_level == IPPROTO_IP && cm->cmsg_type == IP_PKTINFO) {
+			out->family = AF_INET;
+			memcpy(&out->v4, CMSG_DATA(cm), sizeof(out->v4));
+			return true;
+		}
+		if (cm->cmsg_level == IPPROTO_IPV6 && cm->cmsg_type == IPV6_PKTINFO) {
+			out->family = AF_INET6;
+			memcpy(&out->v6, CMSG_DATA(cm), sizeof(out->v6));
+			return true;
+		}
+	}
+	return false;
 }
 
 /* A client datagram on a listener. */
@@ -389,6 +455,8 @@ static void on_listener_recv(struct worker *w, unsigned int slot, struct io_urin
 	struct io_uring_recvmsg_out *o;
 	struct udp_session *s;
 	struct sockaddr_storage client, sender = { 0 };
+	struct pktinfo_any local;
+	bool has_local;
 	void *payload;
 	unsigned int plen;
 
@@ -398,6 +466,7 @@ static void on_listener_recv(struct worker *w, unsigned int slot, struct io_urin
 		goto drop;
 	memcpy(&sender, io_uring_recvmsg_name(o), o->namelen);
 	client = sender;
+	has_local = read_pktinfo(o, &w->udp->tmpl, &local);
 	payload = io_uring_recvmsg_payload(o, &w->udp->tmpl);
 	plen = io_uring_recvmsg_payload_length(o, cqe->res, &w->udp->tmpl);
 	/* A trusted load balancer prefixes each datagram with a PROXY v2
@@ -415,10 +484,14 @@ static void on_listener_recv(struct worker *w, unsigned int slot, struct io_urin
 		s = session_new(w, l, &client, &sender, o->namelen);
 	if (!s)
 		goto drop;
+	if (has_local) {
+		s->local = local;
+		s->has_local = true;
+	}
 	s->last_ms = w->now_ms;
 	s->bytes_in += plen;
 	s->inflight++;
-	send_datagram(w, bid, s->fd, s->pp, s->pp_len, payload, plen, NULL, 0,
+	send_datagram(w, bid, s->fd, s->pp, s->pp_len, payload, plen, NULL, 0, NULL,
 		      (uint32_t)(s - w->udp->s), s->gen);
 	atomic_fetch_add_explicit(&l->px->st.udp_datagrams_in, 1, memory_order_relaxed);
 	return;
@@ -442,7 +515,7 @@ static void on_upstream_recv(struct worker *w, struct udp_session *s, struct io_
 	s->last_ms = w->now_ms;
 	s->bytes_out += (uint64_t)cqe->res;
 	send_datagram(w, bid, s->us->fd, NULL, 0, worker_buf(w, bid), (size_t)cqe->res,
-		      &s->reply_to, s->reply_len, NONE, 0);
+		      &s->reply_to, s->reply_len, s->has_local ? &s->local : NULL, NONE, 0);
 	atomic_fetch_add_explicit(&s->px->st.udp_datagrams_out, 1, memory_order_relaxed);
 }
 
@@ -614,7 +687,7 @@ void udp_resume_waiters(struct worker *w)
 {
 	struct udp_state *u = w->udp;
 
-	for (unsigned int i = 0; u && i < w->n_listeners; i++) {
+	for (unsigned int i = 0; u && w->feat.multishot_recv && i < w->n_listeners; i++) {
 		struct worker_listener *l = &w->listeners[i];
 
 		if (l->sock_type == SOCK_DGRAM && l->fd >= 0 && !l->armed &&

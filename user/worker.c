@@ -202,6 +202,12 @@ static int listener_socket(const void *arg)
 		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
 	if (pl->sock_type == SOCK_STREAM)
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	/* A wildcard UDP listener must answer from the address the client
+	 * wrote to: learn it per datagram (udp_proxy.c replies with it). */
+	if (pl->sock_type == SOCK_DGRAM && pl->addr.ss_family == AF_INET)
+		setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof(one));
+	else if (pl->sock_type == SOCK_DGRAM)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &one, sizeof(one));
 	if (bind(fd, (const struct sockaddr *)&pl->addr, pl->addr_len))
 		goto fail;
 	if (pl->sock_type == SOCK_STREAM && listen(fd, 4096))
@@ -300,6 +306,8 @@ static void drain_proxy(struct worker *w, struct proxy *px)
 
 			io_uring_prep_cancel_fd(sqe, l->fd, IORING_ASYNC_CANCEL_ALL);
 			io_uring_sqe_set_data64(sqe, ud_pack(UD_NONE, 0, 0, 0));
+			/* Cancel by fd before the number can be reused. */
+			io_uring_submit(&w->ring);
 		}
 		l->closing = true;
 		close(l->fd);
@@ -378,7 +386,7 @@ static void on_accept(struct worker *w, struct io_uring_cqe *cqe)
 			close(cqe->res);
 		else
 			tcp_accept(w, l, cqe->res);
-	} else if (cqe->res != -ECANCELED) {
+	} else if (cqe->res != -ECANCELED && !l->closing) {
 		/* EMFILE/ENFILE/ENOMEM under an accept storm: shed, then retry. */
 		atomic_fetch_add_explicit(&w->st.shed_conns, 1, memory_order_relaxed);
 		log_debug("worker %d: accept: %s", w->id, strerror(-cqe->res));

@@ -7,6 +7,7 @@
   proxy_client.py concurrent HOST PORT N         N connections open at once, each echoes
   proxy_client.py udp HOST PORT [PAYLOAD]        one datagram round trip, prints the reply
   proxy_client.py hold HOST PORT SECONDS         connects, echoes once, waits, echoes again
+  proxy_client.py udp-conn HOST PORT [PAYLOAD]   like udp, from a connected socket
   proxy_client.py udp-pp HOST PORT SRC SPORT     a datagram behind a PROXY v2 header naming SRC:SPORT
 Exit 0 on success, 1 with a message on stderr otherwise.
 """
@@ -138,6 +139,14 @@ def main():
             u = socket.socket(fam, socket.SOCK_DGRAM)
             u.settimeout(3)
             u.sendto((arg or "ping").encode(), (host, port))
+            sys.stdout.write(u.recv(65535).decode(errors="replace"))
+        elif cmd == "udp-conn":
+            # connect(): replies from any other source address are dropped.
+            fam = socket.AF_INET6 if ":" in host else socket.AF_INET
+            u = socket.socket(fam, socket.SOCK_DGRAM)
+            u.settimeout(3)
+            u.connect((host, port))
+            u.send((arg or "ping").encode())
             sys.stdout.write(u.recv(65535).decode(errors="replace"))
         elif cmd == "udp-pp":
             src, sport = sys.argv[4], int(sys.argv[5])

@@ -17,7 +17,7 @@ EDGE=$(lab_ns edge) || skip "cannot create network namespaces"
 CLI=$(lab_ns cli)
 UP=$(lab_ns up)
 IF_E="ae${LAB_TAG}e"
-lab_link "$CLI" "ae${LAB_TAG}c" "198.18.0.2/24 2001:db8::2/64" "$EDGE" "$IF_E" "198.18.0.1/24 2001:db8::1/64"
+lab_link "$CLI" "ae${LAB_TAG}c" "198.18.0.2/24 2001:db8::2/64" "$EDGE" "$IF_E" "198.18.0.1/24 198.18.0.5/24 2001:db8::1/64"
 lab_link "$EDGE" "ae${LAB_TAG}f" "198.18.1.1/24" "$UP" "ae${LAB_TAG}u" "198.18.1.2/24 198.18.1.3/24"
 
 RUN=/run/aegis-proxy-$LAB_TAG
@@ -137,6 +137,8 @@ for i in 1 2 3; do
 	[ "$(cli udp 198.18.0.1 25000 "dgram$i")" = "dgram$i" ] || fail "UDP echo $i"
 done
 [ "$(cli udp 2001:db8::1 25000 dgram6)" = dgram6 ] || fail "UDP echo over IPv6"
+# The listener is 0.0.0.0: a reply must come from the address the client used.
+[ "$(cli udp-conn 198.18.0.5 25000 second)" = second ] || fail "UDP reply not from the secondary address"
 pass "TCP and UDP echo through the proxy (IPv4 and IPv6 clients)"
 
 cli bulk 198.18.0.1 25000 32 >/dev/null || fail "bulk transfer"
@@ -211,6 +213,7 @@ grep -q "proxy engine: shed 1 new" "$LOG" || fail "shedding not logged"
 pass "max_connections 3: the 4th is shed (counted, logged), served again once below the limit"
 
 # Draining: a reload that changes "echo" drains it; an open connection lives on.
+sheds=$(grep -c "proxy engine: shed" "$LOG")
 cli hold 198.18.0.1 25000 3 >"$RUN/hold.out" 2>&1 &
 HOLD=$!
 sleep 1
@@ -220,6 +223,7 @@ grep -q "proxy echo: draining" "$LOG" || fail "reload did not drain the changed 
 [ "$(cli echo 198.18.0.1 25000 new)" = new ] || fail "new connections fail after the reload"
 wait $HOLD || fail "draining cut the open connection: $(cat "$RUN/hold.out")"
 grep -q "proxy pp: draining" "$LOG" && fail "reload drained an unchanged proxy"
+[ "$(grep -c "proxy engine: shed" "$LOG")" = "$sheds" ] || fail "draining counted as shedding"
 pass "reload drains the changed proxy: its open connection completes, unchanged ones untouched"
 
 # XDP side and access log.
@@ -232,6 +236,7 @@ import json, sys
 lines = [json.loads(l) for l in open(sys.argv[1])]
 tcp = [l for l in lines if l["protocol"] == "tcp" and l["bytes_in"] == 32 << 20]
 assert tcp and tcp[0]["bytes_out"] == 32 << 20 and tcp[0]["source"] == "198.18.0.2", tcp
+assert tcp[0]["close"] == "client_closed", tcp  # the client half-closed first
 assert any(l["protocol"] == "tcp" and l["close"] for l in lines)
 ' "$RUN/access.log" || fail "access log lines missing or wrong"
 pass "upstreams allow-listed in XDP; proxy xdp policy on its port; JSON access log"
