@@ -106,7 +106,7 @@ static void policy_key_for_proxy(const char *name, char *out, size_t len)
 	for (const unsigned char *c = (const unsigned char *)name; *c; c++)
 		h = (h ^ *c) * 16777619u;
 	if (strlen(name) <= 25)
-		snprintf(out, len, "proxy:%s", name);
+		snprintf(out, len, "proxy:%.25s", name);
 	else
 		snprintf(out, len, "proxy:%.16s~%08x", name, h);
 }
