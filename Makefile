@@ -8,6 +8,8 @@
 # V=1 shows the commands.
 
 BUILD    ?= build
+LLHTTP_SRC ?= /usr/share/llhttp
+LLHTTP_INC ?= /usr/share/include/llhttp
 CC       ?= gcc
 CLANG    ?= clang
 BPFTOOL  ?= bpftool
@@ -15,7 +17,8 @@ ARCH     := $(shell uname -m | sed 's/x86_64/x86/;s/aarch64/arm64/')
 
 WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
-override CFLAGS += -std=gnu11 $(WARN) -Iinclude -Iuser -I$(BUILD) -D_GNU_SOURCE
+override CFLAGS += -std=gnu11 $(WARN) -Iinclude -Iuser -I$(BUILD) -D_GNU_SOURCE \
+	-I$(LLHTTP_INC)
 LDLIBS   := -lbpf -lxdp -luring -lelf -lz -lyaml -lpthread -lm
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) \
 	      -I. -Iinclude -Ibpf $(WARN)
@@ -42,6 +45,9 @@ MAINS    := user/aegisd.c user/aegisctl.c
 LIB_SRCS := $(filter-out $(MAINS),$(wildcard user/*.c))
 LIB_OBJS := $(LIB_SRCS:user/%.c=$(BUILD)/obj/%.o)
 LIB      := $(BUILD)/libaegis.a
+# Debian's llhttp (node-llhttp) ships C sources, not a library: compile them in.
+LLHTTP_OBJS := $(BUILD)/obj/llhttp_api.o $(BUILD)/obj/llhttp_http.o \
+	       $(BUILD)/obj/llhttp_llhttp.o
 PROGS    := $(patsubst user/%.c,$(BUILD)/%,$(wildcard $(MAINS)))
 
 TOOL_SRCS := $(wildcard tools/*.c)
@@ -74,7 +80,13 @@ $(BUILD)/obj/%.o: user/%.c $(SKEL) $(wildcard user/*.h) $(BPF_HDRS)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@
 
-$(LIB): $(LIB_OBJS)
+# Generated third-party code: its warnings are not ours (-w).
+$(BUILD)/obj/llhttp_%.o: $(LLHTTP_SRC)/%.c
+	@mkdir -p $(@D)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -w -c $< -o $@
+
+$(LIB): $(LIB_OBJS) $(LLHTTP_OBJS)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
