@@ -295,13 +295,11 @@ static enum http_reason request_line(struct http_req *r, const char *p, const ch
 	h->method.len = (size_t)(p - s);
 	s = ++p;
 	while (p < eol && *p != ' ') {
-		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f) {
-			if (*p != '\t' && (unsigned char)*p < 0x7f)
-				return HTTP_R_BAD_REQUEST_LINE;
-			if ((unsigned char)*p >= 0x7f)
-				return HTTP_R_BAD_TARGET;
+		/* other controls were refused by the byte scan */
+		if (*p == '\t')
 			return HTTP_R_BAD_REQUEST_LINE;
-		}
+		if ((unsigned char)*p >= 0x7f)
+			return HTTP_R_BAD_TARGET;
 		p++;
 	}
 	if (p == s || p == eol)
