@@ -1,0 +1,64 @@
+// Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser tests/fuzz/fuzz_http_decode.c user/http_decode.c -o build/fuzz_http_decode
+// Run:   mkdir -p /tmp/corpus_hd && build/fuzz_http_decode -max_len=4096 -max_total_time=60 /tmp/corpus_hd
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * libFuzzer target for the request field decoders. The first byte picks the
+ * flags and an output cap; any input must decode without touching memory
+ * outside the output, return a length within the cap, NUL-terminate, and
+ * (decoders never grow input) never return more than the input length.
+ * Path normalisation must be idempotent and leave no "//", "/./" or "/../".
+ * Not built by the Makefile (it needs clang's libFuzzer); see above.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "http_decode.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	unsigned flags;
+	size_t cap, n, m;
+	char *out, *again;
+	bool esc;
+
+	if (size < 2)
+		return 0;
+	flags = (unsigned)data[0] | ((unsigned)(data[1] & 0x03) << 8);
+	cap = (data[1] >> 2) ? (size_t)(data[1] >> 2) * 64 : 1;
+	data += 2;
+	size -= 2;
+	/* exact-size heap buffers so ASan sees any overrun */
+	out = malloc(cap);
+	n = hd_decode((const char *)data, size, out, cap, flags);
+	if (n >= cap || n > size || out[n] != '\0')
+		abort();
+
+	n = hd_url_decode((const char *)data, size, out, cap, true);
+	if (n > cap || n > size)
+		abort();
+	n = hd_html_decode((const char *)data, size, out, cap);
+	if (n > cap || n > size)
+		abort();
+	n = hd_utf8_overlong((const char *)data, size, out, cap);
+	if (n > cap || n > size)
+		abort();
+	free(out);
+
+	out = malloc(size + 1);
+	memcpy(out, data, size);
+	n = hd_path_normalize(out, size, &esc);
+	if (n > size)
+		abort();
+	again = malloc(n + 1);
+	memcpy(again, out, n);
+	m = hd_path_normalize(again, n, &esc);
+	if (m != n || memcmp(again, out, n) || esc)
+		abort();
+	again[m] = '\0';
+	if (memmem(again, m, "//", 2) || memmem(again, m, "/./", 3) || memmem(again, m, "/../", 4))
+		abort();
+	free(again);
+	free(out);
+	return 0;
+}
