@@ -68,4 +68,5 @@ for ns in "$GEN_NS" "$RX_NS"; do
 	fi
 done
 echo
+tools/bench_proxy.sh "$BUILD"
 echo "bench: done (lab $GEN_NS/$RX_NS removed)"
