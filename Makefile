@@ -140,7 +140,8 @@ sanitize:
 run: deps all
 	$(Q)tools/lab-run.sh $(BUILD)
 
-bench: deps all
+bench: all
+	$(Q)tools/deps.sh --bench
 	$(Q)tools/bench.sh $(BUILD)
 
 vmlinux:

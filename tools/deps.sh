@@ -5,7 +5,9 @@ set -eu
 
 PKGS="clang llvm make gcc pkg-config libbpf-dev libxdp-dev xdp-tools bpftool
 liburing-dev libyaml-dev libcriterion-dev libelf-dev zlib1g-dev libssl-dev libhyperscan-dev node-llhttp
-iproute2 iputils-ping netcat-openbsd hping3 tcpdump curl python3 procps kmod haproxy nginx libnginx-mod-stream iperf3"
+iproute2 iputils-ping netcat-openbsd hping3 tcpdump curl python3 procps kmod"
+# Peers for `make bench` only (tools/deps.sh --bench): tests never need them.
+[ "${1:-}" = --bench ] && PKGS="$PKGS haproxy nginx libnginx-mod-stream iperf3"
 
 missing=""
 for p in $PKGS; do
