@@ -271,12 +271,12 @@ start_peer() {	# PEER; returns 1 (and says why) if it cannot run
 		grep -q "running" "$PEER_LOG" || { echo "aegisd did not start:"; tail -n 5 "$PEER_LOG"; return 1; }
 		[ "$1" = direct-xdp ] && return 0;;
 	haproxy)
-		command -v haproxy >/dev/null || { echo "haproxy not installed (tools/deps.sh)"; return 1; }
+		command -v haproxy >/dev/null || { echo "haproxy not installed (tools/deps.sh --bench)"; return 1; }
 		haproxy_config
 		ip netns exec "$EDGE" haproxy -db -f "$RUN/haproxy.cfg" >>"$PEER_LOG" 2>&1 &
 		PEER_PID=$!;;
 	nginx)
-		command -v nginx >/dev/null || { echo "nginx not installed (tools/deps.sh)"; return 1; }
+		command -v nginx >/dev/null || { echo "nginx not installed (tools/deps.sh --bench)"; return 1; }
 		[ -e "$NGINX_STREAM" ] || { echo "$NGINX_STREAM missing (libnginx-mod-stream)"; return 1; }
 		nginx_config
 		ip netns exec "$EDGE" nginx -e "$RUN/nginx/error.log" -p "$RUN/nginx" \
@@ -366,7 +366,7 @@ bench_load() {	# tcp|udp PEER
 
 echo "Proxy benchmarks: one worker each, ${SECS} s per figure, $RUNS run(s)," \
 	"$CONC concurrent TCP connections, UDP: bench_load udp $UDP_ARGS"
-[ -n "$HAVE_IPERF" ] || echo "  iperf3 not installed (tools/deps.sh): no throughput figures"
+[ -n "$HAVE_IPERF" ] || echo "  iperf3 not installed (tools/deps.sh --bench): no throughput figures"
 SKIPPED=""
 for run in $(seq "$RUNS"); do
 	for peer in $PEERS; do
