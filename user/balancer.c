@@ -3,11 +3,11 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "errbuf.h"
 #include "balancer.h"
 
 #define NIL UINT32_MAX
@@ -128,17 +128,8 @@ const char *lb_algo_name(enum lb_algo a)
 
 /* ---- creation ---- */
 
-static int fail(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && len) {
-		va_start(ap, fmt);
-		vsnprintf(err, len, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
+/* Every validation failure is -EINVAL with a sentence in err. */
+#define fail(err, len, ...) (errbuf_set((err), (len), __VA_ARGS__), -EINVAL)
 
 static bool is_pow2(unsigned int v)
 {

@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <net/if.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +17,7 @@
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
 
+#include "errbuf.h"
 #include "maps.h"
 
 static const char *const map_names[MAPS_COUNT] = {
@@ -37,17 +37,6 @@ const char *maps_name(enum maps_id id)
 	return id < MAPS_COUNT ? map_names[id] : "?";
 }
 
-static void set_err(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || !len)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(err, len, fmt, ap);
-	va_end(ap);
-}
-
 static void maps_init(struct aegis_maps *m)
 {
 	memset(m, 0, sizeof(*m));
@@ -63,7 +52,7 @@ static int maps_check_complete(struct aegis_maps *m, const char *where, char *er
 		__u32 sz = sizeof(info);
 
 		if (m->fd[i] < 0) {
-			set_err(err, len, "%s: map %s not found (not an Aegis program?)",
+			errbuf_set(err, len, "%s: map %s not found (not an Aegis program?)",
 				where, map_names[i]);
 			maps_close(m);
 			return -ENOENT;
@@ -72,7 +61,7 @@ static int maps_check_complete(struct aegis_maps *m, const char *where, char *er
 			m->max_entries[i] = info.max_entries;
 	}
 	if (m->ncpus <= 0) {
-		set_err(err, len, "cannot count possible CPUs");
+		errbuf_set(err, len, "cannot count possible CPUs");
 		maps_close(m);
 		return -EIO;
 	}
@@ -90,7 +79,7 @@ int maps_open_pinned(struct aegis_maps *m, const char *dir, char *err, size_t le
 		if (m->fd[i] < 0) {
 			int e = errno;
 
-			set_err(err, len, "%s: %s", path, strerror(e));
+			errbuf_set(err, len, "%s: %s", path, strerror(e));
 			maps_close(m);
 			return -e;
 		}
@@ -107,7 +96,7 @@ int maps_open_prog(struct aegis_maps *m, int prog_fd, char *err, size_t len)
 	info.nr_map_ids = 64;
 	info.map_ids = (__u64)(unsigned long)ids;
 	if (bpf_obj_get_info_by_fd(prog_fd, &info, &sz)) {
-		set_err(err, len, "program info: %s", strerror(errno));
+		errbuf_set(err, len, "program info: %s", strerror(errno));
 		return -errno;
 	}
 	m->prog_id = info.id;
@@ -176,11 +165,11 @@ int maps_find_iface_prog(const char *ifname, uint32_t *prog_id, uint32_t *mode,
 
 	*prog_id = 0;
 	if (!ifindex) {
-		set_err(err, len, "interface '%s' not found", ifname);
+		errbuf_set(err, len, "interface '%s' not found", ifname);
 		return -ENODEV;
 	}
 	if (bpf_xdp_query(ifindex, 0, &q)) {
-		set_err(err, len, "%s: XDP query failed: %s", ifname, strerror(errno));
+		errbuf_set(err, len, "%s: XDP query failed: %s", ifname, strerror(errno));
 		return -errno;
 	}
 	if (mode)
@@ -201,12 +190,12 @@ int maps_open_iface(struct aegis_maps *m, const char *ifname, char *err, size_t 
 	if (ret)
 		return ret;
 	if (!id) {
-		set_err(err, len, "%s: no Aegis XDP program attached", ifname);
+		errbuf_set(err, len, "%s: no Aegis XDP program attached", ifname);
 		return -ENOENT;
 	}
 	fd = bpf_prog_get_fd_by_id(id);
 	if (fd < 0) {
-		set_err(err, len, "%s: program %u: %s", ifname, id, strerror(errno));
+		errbuf_set(err, len, "%s: program %u: %s", ifname, id, strerror(errno));
 		return -errno;
 	}
 	ret = maps_open_prog(m, fd, err, len);
@@ -228,14 +217,14 @@ int maps_pin(const struct aegis_maps *m, const char *dir, char *err, size_t len)
 	char path[4096];
 
 	if (mkdir(dir, 0700) && errno != EEXIST) {
-		set_err(err, len, "%s: %s", dir, strerror(errno));
+		errbuf_set(err, len, "%s: %s", dir, strerror(errno));
 		return -errno;
 	}
 	for (int i = 0; i < MAPS_COUNT; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, map_names[i]);
 		unlink(path);
 		if (bpf_obj_pin(m->fd[i], path)) {
-			set_err(err, len, "pin %s: %s", path, strerror(errno));
+			errbuf_set(err, len, "pin %s: %s", path, strerror(errno));
 			return -errno;
 		}
 	}

@@ -2,9 +2,9 @@
 /* Origin -> upstream port mapping; see portmap.h. */
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 
+#include "errbuf.h"
 #include "portmap.h"
 
 /* 1..65535, digits only; advances *s past the digits. */
@@ -57,17 +57,8 @@ unsigned int portmap_range_size(const struct portmap_range *r)
 	return r->lo > r->hi ? 0 : (unsigned int)r->hi - r->lo + 1;
 }
 
-static int fail(char *err, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && len) {
-		va_start(ap, fmt);
-		vsnprintf(err, len, fmt, ap);
-		va_end(ap);
-	}
-	return -EINVAL;
-}
+/* Every validation failure is -EINVAL with a sentence in err. */
+#define fail(err, len, ...) (errbuf_set((err), (len), __VA_ARGS__), -EINVAL)
 
 static int check_range(const struct portmap_range *r, const char *what,
 		       char *err, size_t len)
