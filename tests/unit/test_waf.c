@@ -2,9 +2,12 @@
 /* user/waf.c: per-class rules (attacks fire, near misses stay quiet),
  * request walking, custom rules. The corpus rates are in waf/corpus_test.c. */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <string.h>
 
+#include "http_cfg.h"
 #include "waf.h"
+#include "waf_cfg.h"
 
 #include "waf/corpus_test.c"
 
@@ -253,4 +256,41 @@ Test(waf, builtin_ids_unique_and_described)
 		if (i)
 			cr_expect_gt(r->id, waf_rule_get(W, i - 1)->id, "duplicate id %u", r->id);
 	}
+}
+
+/* waf_build: config rules land in the live database; a bad one is named. */
+Test(waf, build_from_config)
+{
+	struct http_waf_rule_cfg rules[2] = {
+		{ .id = 100007, .pattern = "letmein", .targets = WAF_T_QUERY_VAL, .score = 5,
+		  .flags = WAF_RULE_LITERAL, .desc = "magic word", .line = 12 },
+		{ .id = 0, .pattern = "^Bad", .targets = WAF_T_UA, .score = 2, .line = 14 },
+	};
+	struct http_cfg h = { .waf = { .threshold = 5, .rules = rules, .n_rules = 2 } };
+	struct waf *w = NULL;
+	struct waf_scratch *s;
+	struct waf_result res;
+	char err[256] = "";
+
+	cr_assert_eq(waf_build(&h, &w, err, sizeof(err)), 0, "%s", err);
+	cr_assert_not_null(waf_rule_find(w, 100007));
+	cr_expect_str_eq(waf_rule_find(w, 100007)->desc, "magic word");
+	cr_expect_not_null(waf_rule_find(w, 100008));
+	cr_expect_not_null(waf_rule_find(w, 1001), "built-ins missing");
+	s = waf_scratch_new(w);
+	cr_assert_not_null(s);
+	cr_assert_eq(waf_scan_field(w, s, WAF_T_QUERY_VAL, "x LetMeIn y", 11, &res), 0);
+	cr_expect_eq(res.total, 5);
+	waf_scratch_free(s);
+	waf_free(w);
+
+	snprintf(rules[1].pattern, sizeof(rules[1].pattern), "(unclosed");
+	cr_expect_eq(waf_build(&h, &w, err, sizeof(err)), -EINVAL);
+	cr_expect_null(w);
+	cr_expect(strstr(err, "#2") && strstr(err, "line 14") && strstr(err, "bad pattern"), "%s", err);
+	rules[0].id = 1001; /* a built-in's id */
+	cr_expect_eq(waf_build(&h, &w, err, sizeof(err)), -EINVAL);
+	cr_expect(strstr(err, "rule 1001") && strstr(err, "line 12"), "%s", err);
+	cr_expect_eq(waf_build(NULL, &w, err, sizeof(err)), 0, "built-ins alone: %s", err);
+	waf_free(w);
 }
