@@ -7,6 +7,7 @@
  *   config_parse.c  the schema: one table per section, cross-checks
  *   config_policy.c the policies list: limits, ports, overlap checks
  *   proxy_config*.c proxies and proxies_dir (proxy_config.h)
+ *   http_config*.c  the http: block of http proxies (http_cfg.h)
  *   config.c        public API: load, free, defaults, map translation
  */
 #ifndef AEGIS_CONFIG_PRIV_H
@@ -18,8 +19,8 @@
 
 /* Deeper than any valid config; bounds recursion on hostile input. */
 #define CFG_MAX_DEPTH	32
-/* Most keys any one mapping of the schema has. */
-#define CFG_MAX_KEYS	16
+/* Most keys any one mapping of the schema has (http: has 18). */
+#define CFG_MAX_KEYS	24
 /* "sanity.reflection.ports" and friends; longer paths are truncated. */
 #define CFG_PATH_LEN	128
 
@@ -156,6 +157,25 @@ int cfg_set_proxies_dir(struct cfg_ctx *, const struct cfg_field *, const struct
 			const char *, void *);
 /* After the walk of root: proxies_dir's files, then checks against policies. */
 int cfg_proxies_finish(struct cfg_ctx *c, const struct cfg_node *root);
+/* balance.algorithm words, index = enum proxy_lb_algo; NULL-terminated. */
+extern const char *const cfg_lb_algorithms[];
+/* CIDRs as in allow/deny: host bits zero, each once. Null or [] = none. */
+int cfg_get_cidrs(struct cfg_ctx *c, const struct cfg_node *v, const char *path,
+		  struct aegis_lpm_key **out, size_t *n);
+
+/* http_config.c */
+struct http_cfg;
+struct proxy_cfg;
+/* The http: block (v) into a new *out, freed with http_cfg_free() + free(). */
+int cfg_http_parse(struct cfg_ctx *c, const struct cfg_node *v, const char *path,
+		   struct http_cfg **out);
+/*
+ * An http proxy once walked: no upstream or one_to_one keys (their key
+ * nodes, or NULL), an http block present; routes without their own
+ * balance word take the proxy's algorithm.
+ */
+int cfg_http_proxy_check(struct cfg_ctx *c, const char *path, int line, struct proxy_cfg *p,
+			 const struct cfg_node *upstream, const struct cfg_node *one_to_one);
 
 /* config.c */
 int cfg_defaults(struct aegis_config *cfg);

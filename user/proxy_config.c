@@ -17,6 +17,7 @@
 
 #include "addr.h"
 #include "config_priv.h"
+#include "http_cfg.h"
 #include "proxy_config.h"
 #include "units.h"
 
@@ -27,6 +28,7 @@ struct proxy_state {
 	int origin_ports_line;
 	int upstream_line;
 	bool up_ports_set;
+	bool http;			/* protocol: http */
 	int o2o_line;			/* 0: one_to_one not written */
 	const struct cfg_node *weights;	/* upstream.weights, read once addresses are */
 	char weights_path[CFG_PATH_LEN];
@@ -34,8 +36,12 @@ struct proxy_state {
 
 #define S struct proxy_state
 
-static const char *const protocols[] = { "tcp", "udp", "tcp-udp", NULL };
-static const char *const algorithms[] = {
+enum { PROTO_TCP, PROTO_UDP, PROTO_TCP_UDP, PROTO_HTTP };
+static const char *const protocols[] = {
+	[PROTO_TCP] = "tcp", [PROTO_UDP] = "udp", [PROTO_TCP_UDP] = "tcp-udp",
+	[PROTO_HTTP] = "http", NULL
+};
+const char *const cfg_lb_algorithms[] = {
 	[PROXY_LB_ROUND_ROBIN] = "round-robin",
 	[PROXY_LB_WEIGHTED] = "weighted",
 	[PROXY_LB_LEAST_CONN] = "least-conn",
@@ -109,8 +115,9 @@ static int set_protocol(struct cfg_ctx *c, const struct cfg_field *f,
 
 	(void)f;
 	if (!ret) {
-		st->p.tcp = x != 1;
-		st->p.udp = x != 0;
+		st->p.tcp = x != PROTO_UDP;
+		st->p.udp = x == PROTO_UDP || x == PROTO_TCP_UDP;
+		st->http = x == PROTO_HTTP;
 	}
 	return ret;
 }
@@ -375,7 +382,7 @@ static int set_one_to_one(struct cfg_ctx *c, const struct cfg_field *f,
 /* ---- balance, health, timeouts ---- */
 
 static const struct cfg_field balance_fields[] = {
-	CFG_ENUM("algorithm", S, p.algo, algorithms),
+	CFG_ENUM("algorithm", S, p.algo, cfg_lb_algorithms),
 	CFG_BOOL("sticky", S, p.sticky),
 	CFG_SECS("sticky_ttl", S, p.sticky_ttl_s, 1, PROXY_MAX_DURATION_MS / 1000),
 	CFG_MSECS("slow_start", S, p.slow_start_ms, 0, PROXY_MAX_DURATION_MS),
@@ -430,6 +437,8 @@ static int set_pp_send(struct cfg_ctx *c, const struct cfg_field *f,
 	if (ret)
 		return ret;
 	/* The protocol was read first, wherever it is written. */
+	if (x != PROXY_PP_OFF && st->http)
+		return cfg_error(c, v->line, "%s: not supported for http proxies", path);
 	if (x == PROXY_PP_V1 && !st->p.tcp)
 		return cfg_error(c, v->line, "%s: v1 is for tcp only, but the protocol is udp (use v2)",
 				 path);
@@ -437,28 +446,27 @@ static int set_pp_send(struct cfg_ctx *c, const struct cfg_field *f,
 	return 0;
 }
 
-/* Trusted load balancers: CIDRs as in allow/deny, host bits zero, each once. */
-static int set_pp_trusted(struct cfg_ctx *c, const struct cfg_field *f,
-			  const struct cfg_node *v, const char *path, void *obj)
+/* Trusted load balancers, HTTP proxies' trusted lists: CIDRs as in allow/deny. */
+int cfg_get_cidrs(struct cfg_ctx *c, const struct cfg_node *v, const char *path,
+		  struct aegis_lpm_key **out, size_t *n)
 {
-	struct proxy_cfg *p = &((S *)obj)->p;
+	struct aegis_lpm_key *keys;
 	char d[64], net[ADDR_STRLEN];
 	int *lines, ret = 0;
 
-	(void)f;
 	if (cfg_is_null(v))
 		return 0;
 	if ((ret = cfg_seq_check(c, v, path)) || !v->n_kids)
 		return ret;
-	p->pp_trusted = calloc(v->n_kids, sizeof(*p->pp_trusted));
+	*out = keys = calloc(v->n_kids, sizeof(*keys));
 	lines = calloc(v->n_kids, sizeof(*lines));
-	if (!p->pp_trusted || !lines) {
+	if (!keys || !lines) {
 		free(lines);
 		return cfg_oom(c);
 	}
 	for (size_t i = 0; !ret && i < v->n_kids; i++) {
 		const struct cfg_node *k = v->kids[i];
-		struct aegis_lpm_key *key = &p->pp_trusted[i];
+		struct aegis_lpm_key *key = &keys[i];
 
 		if ((ret = cfg_need_scalar(c, k, path, "an address or CIDR")))
 			break;
@@ -477,16 +485,25 @@ static int set_pp_trusted(struct cfg_ctx *c, const struct cfg_field *f,
 			break;
 		}
 		for (size_t j = 0; j < i; j++) {
-			if (!memcmp(key, &p->pp_trusted[j], sizeof(*key))) {
+			if (!memcmp(key, &keys[j], sizeof(*key))) {
 				ret = cfg_error(c, k->line, "%s: %s is listed twice (first at line %d)",
 						path, cfg_describe(k, d, sizeof(d)), lines[j]);
 				break;
 			}
 		}
-		p->n_pp_trusted = i + 1;
+		*n = i + 1;
 	}
 	free(lines);
 	return ret;
+}
+
+static int set_pp_trusted(struct cfg_ctx *c, const struct cfg_field *f,
+			  const struct cfg_node *v, const char *path, void *obj)
+{
+	struct proxy_cfg *p = &((S *)obj)->p;
+
+	(void)f;
+	return cfg_get_cidrs(c, v, path, &p->pp_trusted, &p->n_pp_trusted);
 }
 
 static const struct cfg_field pp_fields[] = {
@@ -543,10 +560,21 @@ static int set_xdp(struct cfg_ctx *c, const struct cfg_field *f, const struct cf
 	return ret;
 }
 
+static int set_http(struct cfg_ctx *c, const struct cfg_field *f, const struct cfg_node *v,
+		    const char *path, void *obj)
+{
+	S *st = obj;
+
+	(void)f;
+	if (!st->http)
+		return cfg_error(c, v->line, "%s: only for proxies with protocol: http", path);
+	return cfg_http_parse(c, v, path, &st->p.http);
+}
+
 /* ---- one proxy ---- */
 
 enum { PX_NAME, PX_ENABLED, PX_PROTO, PX_ORIGIN, PX_UPSTREAM, PX_O2O, PX_BALANCE, PX_HEALTH,
-       PX_TIMEOUTS, PX_PP, PX_DRAIN, PX_LIMITS, PX_LOG, PX_XDP, PX_MAX };
+       PX_TIMEOUTS, PX_PP, PX_DRAIN, PX_LIMITS, PX_LOG, PX_XDP, PX_HTTP, PX_MAX };
 
 static const struct cfg_field proxy_fields[] = {
 	[PX_NAME] = CFG_CUSTOM("name", set_name),
@@ -563,6 +591,7 @@ static const struct cfg_field proxy_fields[] = {
 	[PX_LIMITS] = CFG_SECTION("limits", limit_fields),
 	[PX_LOG] = CFG_SECTION("access_log", log_fields),
 	[PX_XDP] = CFG_CUSTOM("xdp", set_xdp),
+	[PX_HTTP] = CFG_CUSTOM("http", set_http),
 };
 _Static_assert(CFG_ARRAY_SIZE(proxy_fields) == PX_MAX, "proxy table complete");
 
@@ -658,7 +687,8 @@ static int check_proxy(struct cfg_ctx *c, const struct cfg_node *v, S *st, const
 	char at[300];
 	int ret;
 
-	for (size_t i = 0; i < CFG_ARRAY_SIZE(required); i++)
+	/* http proxies take their upstreams from http.hosts[].routes[]. */
+	for (size_t i = 0; i < CFG_ARRAY_SIZE(required) - st->http; i++)
 		if (!seen[required[i]])
 			return cfg_error(c, v->line, "%s: missing '%s'", path,
 					 proxy_fields[required[i]].key);
@@ -675,8 +705,13 @@ static int check_proxy(struct cfg_ctx *c, const struct cfg_node *v, S *st, const
 		addr_from_ipv4(p->origin_addrs, 0);
 		p->n_origin_addrs = 1;
 	}
-	st->upstream_line = seen[PX_UPSTREAM]->line;
-	if ((ret = resolve_ports(c, st, path)))
+	if (st->http) {
+		ret = cfg_http_proxy_check(c, path, v->line, p, seen[PX_UPSTREAM], seen[PX_O2O]);
+	} else {
+		st->upstream_line = seen[PX_UPSTREAM]->line;
+		ret = resolve_ports(c, st, path);
+	}
+	if (ret)
 		return ret;
 	if (p->has_xdp) {
 		p->xdp.ports = malloc(sizeof(*p->xdp.ports));

@@ -19,6 +19,8 @@
 
 #include "config.h"
 
+struct http_cfg;
+
 /* Bounds the parser enforces. */
 #define PROXY_MAX_PROXIES	1024	/* main list + proxies_dir together */
 #define PROXY_MAX_ORIGIN_ADDRS	64
@@ -67,7 +69,7 @@ struct proxy_cfg {
 	char file[256];			/* the file it was defined in */
 	int line;			/* line of its mapping in that file */
 	bool enabled;			/* default true; a disabled proxy claims nothing */
-	bool tcp, udp;			/* protocol: tcp | udp | tcp-udp */
+	bool tcp, udp;			/* protocol: tcp | udp | tcp-udp | http (tcp) */
 
 	/* Listeners: every address x every port x every protocol. */
 	struct aegis_addr *origin_addrs;	/* default one: 0.0.0.0; "::" allowed */
@@ -113,6 +115,13 @@ struct proxy_cfg {
 	 */
 	bool has_xdp;
 	struct cfg_policy xdp;
+
+	/*
+	 * protocol: http only (NULL otherwise): hosts, routes and their
+	 * upstreams (up_addrs is then empty), request guards. balance and
+	 * health_check apply to every route's pool.
+	 */
+	struct http_cfg *http;
 };
 
 /*

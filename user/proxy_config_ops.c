@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "http_cfg.h"
 #include "proxy_config.h"
 
 void proxy_cfg_free(struct proxy_cfg *p)
@@ -19,6 +20,8 @@ void proxy_cfg_free(struct proxy_cfg *p)
 	free(p->up_weights);
 	free(p->pp_trusted);
 	free(p->xdp.ports);
+	http_cfg_free(p->http);
+	free(p->http);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -35,13 +38,25 @@ static int dup_array(void *dst, const void *src, size_t n, size_t size)
 	return 0;
 }
 
+static int http_dup(struct http_cfg **dst, const struct http_cfg *src)
+{
+	if (!(*dst = malloc(sizeof(**dst))))
+		return -ENOMEM;
+	if (http_cfg_copy(*dst, src)) {
+		free(*dst);
+		*dst = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 /*
  * Every pointer of struct proxy_cfg is handled here and in proxy_cfg_free()
  * and proxy_cfg_equal(); a new member must be added to all three (the size
  * check is the reminder: update it with them).
  */
 #if defined(__x86_64__) || defined(__aarch64__)
-_Static_assert(sizeof(struct proxy_cfg) == 896,
+_Static_assert(sizeof(struct proxy_cfg) == 904,
 	       "struct proxy_cfg changed: update proxy_cfg_copy/free/equal, then this size");
 #endif
 int proxy_cfg_copy(struct proxy_cfg *dst, const struct proxy_cfg *src)
@@ -52,6 +67,7 @@ int proxy_cfg_copy(struct proxy_cfg *dst, const struct proxy_cfg *src)
 	dst->up_weights = NULL;
 	dst->pp_trusted = NULL;
 	dst->xdp.ports = NULL;
+	dst->http = NULL;
 	if (dup_array(&dst->origin_addrs, src->origin_addrs, src->n_origin_addrs,
 		      sizeof(*src->origin_addrs)) ||
 	    dup_array(&dst->up_addrs, src->up_addrs, src->n_up_addrs, sizeof(*src->up_addrs)) ||
@@ -59,7 +75,8 @@ int proxy_cfg_copy(struct proxy_cfg *dst, const struct proxy_cfg *src)
 		      sizeof(*src->up_weights)) ||
 	    dup_array(&dst->pp_trusted, src->pp_trusted, src->n_pp_trusted,
 		      sizeof(*src->pp_trusted)) ||
-	    dup_array(&dst->xdp.ports, src->xdp.ports, src->xdp.n_ports, sizeof(*src->xdp.ports))) {
+	    dup_array(&dst->xdp.ports, src->xdp.ports, src->xdp.n_ports, sizeof(*src->xdp.ports)) ||
+	    (src->http && http_dup(&dst->http, src->http))) {
 		proxy_cfg_free(dst);
 		return -ENOMEM;
 	}
@@ -138,5 +155,6 @@ bool proxy_cfg_equal(const struct proxy_cfg *a, const struct proxy_cfg *b)
 	       a->access_log.enabled == b->access_log.enabled &&
 	       !strcmp(a->access_log.path, b->access_log.path) &&
 	       a->access_log.mask_ips == b->access_log.mask_ips &&
-	       a->has_xdp == b->has_xdp && (!a->has_xdp || policy_equal(&a->xdp, &b->xdp));
+	       a->has_xdp == b->has_xdp && (!a->has_xdp || policy_equal(&a->xdp, &b->xdp)) &&
+	       (a->http == b->http || (a->http && b->http && http_cfg_equal(a->http, b->http)));
 }

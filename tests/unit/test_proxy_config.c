@@ -546,7 +546,7 @@ Test(proxy_config, unknown_and_duplicate_keys)
 	static const struct err_case cases[] = {
 		{ P1 "    listen: 80\n", 6, "unknown key 'listen' in proxies[p] (expected name, enabled, protocol, "
 		  "origin, upstream, one_to_one, balance, health_check, timeouts, proxy_protocol, draining, "
-		  "limits, access_log, xdp)" },
+		  "limits, access_log, xdp, http)" },
 		{ "proxies:\n  - { name: p, protocol: tcp, origin: { port: 80 } }\n", 2,
 		  "unknown key 'port' in proxies[p].origin (expected addresses, ports)" },
 		{ "proxies:\n  - { name: p, protocol: tcp, origin: { ports: 1 }, upstream: { hosts: [] } }\n", 2,
@@ -603,7 +603,7 @@ Test(proxy_config, required_keys_and_names)
 		{ "proxies:\n  - { name: a/b }\n", 2, "proxies[0].name: 'a/b' is not a valid name" },
 		{ "proxies:\n  - { name: [a] }\n", 2, "proxies[0].name: expected a proxy name, found a list" },
 		{ "proxies:\n  - { name: p, protocol: sctp }\n", 2,
-		  "proxies[p].protocol: expected tcp, udp or tcp-udp, found 'sctp'" },
+		  "proxies[p].protocol: expected tcp, udp, tcp-udp or http, found 'sctp'" },
 		{ "proxies:\n" MIN_PROXY("p", "1") MIN_PROXY("q", "2")
 		  "  - protocol: udp\n    origin: { ports: 3 }\n    upstream: { addresses: [198.18.0.1] }\n"
 		  "    name: p\n", 9, "proxies[p]: duplicate proxy name 'p' (first at line 2)" },
@@ -768,7 +768,7 @@ Test(proxy_config, protocol_dependent_errors)
 		  "proxies[p].xdp.flow_idle: '8d' is out of range" },
 		/* A bad protocol is reported before the keys that depend on it. */
 		{ "proxies:\n  - name: p\n    proxy_protocol: { send: v1 }\n    protocol: quic\n", 4,
-		  "proxies[p].protocol: expected tcp, udp or tcp-udp, found 'quic'" },
+		  "proxies[p].protocol: expected tcp, udp, tcp-udp or http, found 'quic'" },
 	};
 
 	EXPECT_ERRORS(cases);

@@ -1,0 +1,569 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The `http:` block of http proxies (user/http_config*.c): every key lands
+ * in struct http_cfg, defaults hold, upstream URLs and host names are
+ * validated, every error names the right line, and copy/free/equal are
+ * deep. Runs from the repository root.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "config.h"
+#include "http_cfg.h"
+#include "proxy_config.h"
+#include "waf.h"
+
+#define NAME "h.yaml"
+
+/* Lines 1-5; what follows is inside http: at line 6. */
+#define HEAD \
+	"proxies:\n" \
+	"  - name: web\n" \
+	"    protocol: http\n" \
+	"    origin: { ports: 8080 }\n" \
+	"    http:\n"
+#define HOSTS \
+	"      hosts:\n" \
+	"        - names: [example.com]\n" \
+	"          routes: [ { path: /, upstreams: [\"http://198.18.1.2:8080\"] } ]\n"
+
+static struct aegis_config *load_ok(const char *yaml)
+{
+	struct aegis_config *cfg = NULL;
+	char err[512] = "";
+	int ret = config_load_string(NAME, yaml, &cfg, err, sizeof(err));
+
+	cr_assert_eq(ret, 0, "unexpected error: %s\nfor:\n%s", err, yaml);
+	cr_assert_not_null(cfg);
+	return cfg;
+}
+
+static const struct http_cfg *http_of(const struct aegis_config *c)
+{
+	cr_assert_eq(c->n_proxies, 1);
+	cr_assert_not_null(c->proxies[0].http);
+	return c->proxies[0].http;
+}
+
+/* The error must be "h.yaml:LINE: ..." and contain substr. */
+static void expect_error(const char *yaml, int line, const char *substr)
+{
+	struct aegis_config *cfg = (struct aegis_config *)&cfg;
+	char err[512] = "", prefix[64];
+	int ret = config_load_string(NAME, yaml, &cfg, err, sizeof(err));
+
+	snprintf(prefix, sizeof(prefix), "%s:%d: ", NAME, line);
+	cr_expect_eq(ret, -EINVAL, "want -EINVAL, got %d for:\n%s", ret, yaml);
+	cr_expect_null(cfg, "config returned with an error for:\n%s", yaml);
+	cr_expect(!strncmp(err, prefix, strlen(prefix)), "want '%s...', got '%s' for:\n%s",
+		  prefix, err, yaml);
+	cr_expect(strstr(err, substr), "want '%s' in '%s' for:\n%s", substr, err, yaml);
+	if (!ret)
+		config_free(cfg);
+}
+
+struct err_case {
+	const char *yaml;
+	int line;
+	const char *msg;
+};
+
+static void expect_errors(const struct err_case *cases, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		expect_error(cases[i].yaml, cases[i].line, cases[i].msg);
+}
+
+#define EXPECT_ERRORS(cases) expect_errors(cases, sizeof(cases) / sizeof(cases[0]))
+
+static void assert_addr(const struct aegis_addr *got, const char *want)
+{
+	struct aegis_addr w;
+	char buf[ADDR_STRLEN];
+
+	cr_assert_eq(addr_parse(want, &w), 0, "%s", want);
+	cr_assert(!memcmp(got, &w, sizeof(w)), "address %s, want %s",
+		  addr_format(got, buf, sizeof(buf)), want);
+}
+
+static void assert_cidr(const struct aegis_lpm_key *got, const char *want)
+{
+	struct aegis_lpm_key w;
+
+	cr_assert_eq(addr_parse_cidr(want, &w, false), 0, "%s", want);
+	cr_assert(!memcmp(got, &w, sizeof(w)), "cidr, want %s", want);
+}
+
+/* ---- the proxy around it ---- */
+
+Test(http_config, minimal_proxy_and_defaults)
+{
+	struct aegis_config *c = load_ok(HEAD HOSTS);
+	const struct proxy_cfg *p = &c->proxies[0];
+	const struct http_cfg *h = http_of(c);
+	const struct http_route *r;
+
+	cr_assert(p->tcp && !p->udp, "http is tcp");
+	cr_assert_eq(p->n_up_addrs, 0);
+	cr_assert_not(p->one_to_one);
+	cr_assert_eq(h->mode, HTTP_MODE_ENFORCE);
+	cr_assert_not(h->allow_private_upstreams);
+	cr_assert_eq(h->n_trusted, 0);
+	cr_assert_eq(h->limits.max_head_bytes, HTTP_DEF_MAX_HEAD);
+	cr_assert_eq(h->limits.max_headers, HTTP_DEF_MAX_HEADERS);
+	cr_assert_eq(h->limits.max_uri, HTTP_DEF_MAX_URI);
+	cr_assert_eq(h->limits.max_body, HTTP_DEF_MAX_BODY);
+	cr_assert_eq(h->limits.methods, HTTP_M_DEFAULT);
+	cr_assert_eq(h->timeouts.header_ms, 10000);
+	cr_assert_eq(h->timeouts.body_ms, 30000);
+	cr_assert_eq(h->timeouts.keepalive_ms, 60000);
+	cr_assert_eq(h->timeouts.response_ms, 60000);
+	cr_assert_eq(h->pool.idle, 32);
+	cr_assert_eq(h->pool.idle_timeout_ms, 60000);
+	cr_assert_eq(h->n_resp_set, 3);
+	cr_assert_str_eq(h->resp_set[0].name, "X-Content-Type-Options");
+	cr_assert_str_eq(h->resp_set[0].value, "nosniff");
+	cr_assert_str_eq(h->resp_set[1].name, "X-Frame-Options");
+	cr_assert_str_eq(h->resp_set[1].value, "SAMEORIGIN");
+	cr_assert_str_eq(h->resp_set[2].name, "Referrer-Policy");
+	cr_assert_str_eq(h->resp_set[2].value, "strict-origin-when-cross-origin");
+	cr_assert_eq(h->n_resp_remove, 2);
+	cr_assert_str_eq(h->resp_remove[0], "Server");
+	cr_assert_str_eq(h->resp_remove[1], "X-Powered-By");
+	cr_assert_eq(h->rate.per_ip.rate, 0);
+	cr_assert_eq(h->rate.per_ip.period_ms, 1000);
+	cr_assert_str_eq(h->rate.api_key_header, "X-API-Key");
+	cr_assert_eq(h->rate.cooldown_ms, 60000);
+	cr_assert_eq(h->rate.table_size, 65536);
+	cr_assert_eq(h->rate.hot_multiplier, 0);
+	cr_assert(h->bots.enabled && h->bots.default_user_agents);
+	cr_assert_eq(h->bots.score, 6);
+	cr_assert_eq(h->bots.block_after, 20);
+	cr_assert_eq(h->bots.window_ms, 60000);
+	cr_assert_eq(h->bots.block_ms, 600000);
+	cr_assert_eq(h->waf.threshold, WAF_THRESHOLD_DEFAULT);
+	cr_assert_eq(h->waf.n_rules, 0);
+	cr_assert_eq(h->tarpit.delay_ms, 0);
+	cr_assert_eq(h->tarpit.max, 256);
+	cr_assert_eq(h->breaker.failures, 5);
+	cr_assert_eq(h->breaker.open_ms, 10000);
+	cr_assert_eq(h->breaker.half_open, 1);
+	cr_assert_eq(h->adaptive.p95_ms, 0);
+	cr_assert_eq(h->adaptive.min_factor, 10);
+	cr_assert_eq(h->adaptive.recover_ms, 30000);
+	cr_assert_str_eq(h->events_path, "");
+	cr_assert_eq(h->n_hosts, 1);
+	cr_assert(h->hosts[0].is_default, "a single host is the default");
+	cr_assert_eq(h->hosts[0].mode, HTTP_MODE_ENFORCE);
+	cr_assert_eq(h->hosts[0].waf_threshold, WAF_THRESHOLD_DEFAULT);
+	cr_assert_eq(h->hosts[0].line, 7);
+	cr_assert_str_eq(h->hosts[0].names[0], "example.com");
+	cr_assert_eq(h->hosts[0].n_routes, 1);
+	r = &h->hosts[0].routes[0];
+	cr_assert_str_eq(r->prefix, "/");
+	cr_assert_eq(r->algo, PROXY_LB_ROUND_ROBIN);
+	cr_assert_eq(r->n_ups, 1);
+	assert_addr(&r->ups[0].addr, "198.18.1.2");
+	cr_assert_eq(r->ups[0].port, 8080);
+	cr_assert_eq(r->ups[0].weight, 1);
+	cr_assert_str_eq(r->ups[0].url, "http://198.18.1.2:8080");
+	config_free(c);
+}
+
+Test(http_config, tcp_proxies_have_no_http)
+{
+	struct aegis_config *c = load_ok(
+		"proxies:\n"
+		"  - { name: t, protocol: tcp, origin: { ports: 80 }, upstream: { addresses: [198.18.0.1] } }\n");
+
+	cr_assert_null(c->proxies[0].http);
+	config_free(c);
+}
+
+Test(http_config, proxy_level_errors)
+{
+	static const struct err_case cases[] = {
+		{ "proxies:\n  - name: web\n    protocol: http\n    origin: { ports: 80 }\n", 2,
+		  "missing 'http'" },
+		{ HEAD HOSTS "    upstream: { addresses: [198.18.0.1] }\n", 9,
+		  "http.hosts[].routes[].upstreams" },
+		{ HEAD HOSTS "    one_to_one: false\n", 9, "one_to_one: meaningless for http" },
+		{ HEAD HOSTS "    proxy_protocol: { send: v2 }\n", 9,
+		  "send: not supported for http proxies" },
+		{ "proxies:\n  - { name: t, protocol: tcp, origin: { ports: 80 },\n"
+		  "      upstream: { addresses: [198.18.0.1] },\n      http: { hosts: [] } }\n", 4,
+		  "http: only for proxies with protocol: http" },
+		{ HEAD, 5, "expected a mapping with at least 'hosts'" },
+		{ HEAD "      mode: enforce\n", 6, "missing 'hosts'" },
+		{ HEAD "      hosts: []\n", 6, "at least one host" },
+		{ HEAD "      hots: []\n", 6, "unknown key 'hots'" },
+	};
+
+	EXPECT_ERRORS(cases);
+}
+
+Test(http_config, proxy_keys_that_stay_valid)
+{
+	struct aegis_config *c = load_ok(
+		HEAD HOSTS
+		"    balance: { algorithm: least-conn }\n"
+		"    health_check: { interval: 5s }\n"
+		"    proxy_protocol: { send: off, accept_from: [198.18.5.0/24] }\n"
+		"    xdp: { per_source: { syn: 50 } }\n");
+	const struct proxy_cfg *p = &c->proxies[0];
+
+	cr_assert_eq(p->http->hosts[0].routes[0].algo, PROXY_LB_LEAST_CONN,
+		     "a route without balance takes the proxy's algorithm");
+	cr_assert_eq(p->health.interval_ms, 5000);
+	cr_assert_eq(p->n_pp_trusted, 1);
+	cr_assert(p->has_xdp && p->xdp.tcp && !p->xdp.udp);
+	config_free(c);
+}
+
+/* ---- top-level keys ---- */
+
+Test(http_config, every_top_level_key)
+{
+	struct aegis_config *c = load_ok(HEAD
+		"      mode: detect\n"
+		"      trusted_proxies: [198.18.0.0/24, \"2001:db8::/32\"]\n"
+		"      allow_private_upstreams: true\n"
+		"      limits: { header_bytes: 32k, headers: 50, uri: 2048, body: 1M,\n"
+		"                methods: [GET, HEAD, CONNECT, TRACE] }\n"
+		"      timeouts: { header: 5s, body: 10s, keepalive: 0, response: 2m }\n"
+		"      upstream_pool: { idle: 8, idle_timeout: 30s }\n"
+		"      response_headers:\n"
+		"        set: { X-Frame-Options: DENY, Strict-Transport-Security: \"max-age=63072000\" }\n"
+		"        remove: [Server]\n"
+		HOSTS);
+	const struct http_cfg *h = http_of(c);
+
+	cr_assert_eq(h->mode, HTTP_MODE_DETECT);
+	cr_assert_eq(h->hosts[0].mode, HTTP_MODE_DETECT, "hosts inherit the mode");
+	cr_assert_eq(h->n_trusted, 2);
+	assert_cidr(&h->trusted[0], "198.18.0.0/24");
+	assert_cidr(&h->trusted[1], "2001:db8::/32");
+	cr_assert(h->allow_private_upstreams);
+	cr_assert_eq(h->limits.max_head_bytes, 32000);
+	cr_assert_eq(h->limits.max_headers, 50);
+	cr_assert_eq(h->limits.max_uri, 2048);
+	cr_assert_eq(h->limits.max_body, 1000000);
+	cr_assert_eq(h->limits.methods, HTTP_M_GET | HTTP_M_HEAD | HTTP_M_CONNECT | HTTP_M_TRACE);
+	cr_assert_eq(h->timeouts.header_ms, 5000);
+	cr_assert_eq(h->timeouts.body_ms, 10000);
+	cr_assert_eq(h->timeouts.keepalive_ms, 0);
+	cr_assert_eq(h->timeouts.response_ms, 120000);
+	cr_assert_eq(h->pool.idle, 8);
+	cr_assert_eq(h->pool.idle_timeout_ms, 30000);
+	cr_assert_eq(h->n_resp_set, 2, "set replaces the defaults");
+	cr_assert_str_eq(h->resp_set[0].name, "X-Frame-Options");
+	cr_assert_str_eq(h->resp_set[0].value, "DENY");
+	cr_assert_str_eq(h->resp_set[1].name, "Strict-Transport-Security");
+	cr_assert_str_eq(h->resp_set[1].value, "max-age=63072000");
+	cr_assert_eq(h->n_resp_remove, 1);
+	cr_assert_str_eq(h->resp_remove[0], "Server");
+	config_free(c);
+}
+
+Test(http_config, empty_header_lists)
+{
+	struct aegis_config *c = load_ok(HEAD
+		"      response_headers: { set: {}, remove: [] }\n" HOSTS);
+	const struct http_cfg *h = http_of(c);
+
+	cr_assert_eq(h->n_resp_set, 0);
+	cr_assert_eq(h->n_resp_remove, 0);
+	config_free(c);
+}
+
+Test(http_config, top_level_errors)
+{
+	static const struct err_case cases[] = {
+		{ HEAD "      mode: strict\n" HOSTS, 6, "expected off, detect or enforce" },
+		{ HEAD "      trusted_proxies: [198.18.0.1/24]\n" HOSTS, 6, "host bits set" },
+		{ HEAD "      trusted_proxies: [nope]\n" HOSTS, 6, "not a valid address or CIDR" },
+		{ HEAD "      trusted_proxies: [198.18.0.0/24, 198.18.0.0/24]\n" HOSTS, 6,
+		  "listed twice" },
+		{ HEAD "      allow_private_upstreams: maybe\n" HOSTS, 6, "expected true or false" },
+		{ HEAD "      limits: { header_bytes: 10 }\n" HOSTS, 6, "out of range" },
+		{ HEAD "      limits: { headers: 0 }\n" HOSTS, 6, "out of range" },
+		{ HEAD "      limits: { uri: 8192, header_bytes: 4096 }\n" HOSTS, 6,
+		  "must be smaller than header_bytes" },
+		{ HEAD "      limits: { methods: [GET, get] }\n" HOSTS, 6, "expected GET, HEAD" },
+		{ HEAD "      limits: { methods: [GET, GET] }\n" HOSTS, 6, "listed twice" },
+		{ HEAD "      limits: { methods: [] }\n" HOSTS, 6, "at least one method" },
+		{ HEAD "      limits: { size: 1 }\n" HOSTS, 6, "unknown key 'size'" },
+		{ HEAD "      timeouts: { header: 0 }\n" HOSTS, 6, "out of range" },
+		{ HEAD "      timeouts: { response: soon }\n" HOSTS, 6, "expected a duration" },
+		{ HEAD "      upstream_pool: { idle: 5000 }\n" HOSTS, 6, "out of range" },
+		{ HEAD "      response_headers: { set: [a] }\n" HOSTS, 6, "mapping of header: value" },
+		{ HEAD "      response_headers: { set: { \"Bad Name\": x } }\n" HOSTS, 6,
+		  "not a valid header name" },
+		{ HEAD "      response_headers: { set: { X-A: \"a\\r\\nSet-Cookie: x\" } }\n" HOSTS, 6,
+		  "must not contain CR, LF" },
+		{ HEAD "      response_headers: { set: { X-A: a, x-a: b } }\n" HOSTS, 6,
+		  "set twice" },
+		{ HEAD "      response_headers: { set: { X-A: [a] } }\n" HOSTS, 6,
+		  "expected a header value" },
+		{ HEAD "      response_headers: { remove: [Server, server] }\n" HOSTS, 6,
+		  "listed twice" },
+		{ HEAD "      response_headers: { remove: [\"a:b\"] }\n" HOSTS, 6,
+		  "not a valid header name" },
+	};
+
+	EXPECT_ERRORS(cases);
+}
+
+/* ---- hosts and routes ---- */
+
+Test(http_config, hosts_routes_upstreams)
+{
+	struct aegis_config *c = load_ok(HEAD
+		"      waf: { threshold: 7 }\n"
+		"      hosts:\n"
+		"        - names: [Example.COM., \"*.Example.com\", \"[2001:DB8::0:1]\", 198.18.0.9]\n"
+		"          default: true\n"
+		"          mode: off\n"
+		"          waf_threshold: 0\n"
+		"          routes:\n"
+		"            - { path: /api, upstreams: [\"http://198.18.1.2\"], balance: ip-hash }\n"
+		"            - path: /\n"
+		"              upstreams:\n"
+		"                - \"HTTP://[2001:db8:1::3]:81/\"\n"
+		"                - { url: \"http://198.18.1.4:8080\", weight: 3 }\n"
+		"        - names: [other.org]\n"
+		"          routes: [ { path: /, upstreams: [\"http://198.18.1.5:9000\"] } ]\n");
+	const struct http_cfg *h = http_of(c);
+	const struct http_host *a = &h->hosts[0], *b = &h->hosts[1];
+
+	cr_assert_eq(h->n_hosts, 2);
+	cr_assert_eq(a->n_names, 4);
+	cr_assert_str_eq(a->names[0], "example.com");
+	cr_assert_str_eq(a->names[1], "*.example.com");
+	cr_assert_str_eq(a->names[2], "2001:db8::1");
+	cr_assert_str_eq(a->names[3], "198.18.0.9");
+	cr_assert(a->is_default);
+	cr_assert_eq(a->mode, HTTP_MODE_OFF);
+	cr_assert_eq(a->waf_threshold, 0);
+	cr_assert_eq(a->n_routes, 2);
+	cr_assert_str_eq(a->routes[0].prefix, "/api");
+	cr_assert_eq(a->routes[0].algo, PROXY_LB_IP_HASH);
+	cr_assert_eq(a->routes[0].ups[0].port, 80);
+	cr_assert_eq(a->routes[0].line, 13);
+	cr_assert_eq(a->routes[1].n_ups, 2);
+	assert_addr(&a->routes[1].ups[0].addr, "2001:db8:1::3");
+	cr_assert_eq(a->routes[1].ups[0].port, 81);
+	cr_assert_eq(a->routes[1].ups[1].weight, 3);
+	cr_assert_str_eq(a->routes[1].ups[1].url, "http://198.18.1.4:8080");
+	cr_assert_not(b->is_default, "several hosts: only the one marked");
+	cr_assert_eq(b->waf_threshold, 7, "hosts inherit waf.threshold");
+	cr_assert_eq(b->mode, HTTP_MODE_ENFORCE);
+	config_free(c);
+}
+
+Test(http_config, upstream_url_errors)
+{
+#define UP(url) HEAD "      hosts:\n        - names: [a.org]\n          routes:\n" \
+	"            - path: /\n              upstreams: [" url "]\n"
+	static const struct err_case cases[] = {
+		{ UP("\"https://198.18.1.2\""), 10, "https upstreams are not supported yet" },
+		{ UP("\"ftp://198.18.1.2\""), 10, "expected http://IP[:port]" },
+		{ UP("\"198.18.1.2:80\""), 10, "expected http://IP[:port]" },
+		{ UP("\"http://u:p@198.18.1.2\""), 10, "user information" },
+		{ UP("\"http://198.18.1.2/app\""), 10, "path, query or fragment" },
+		{ UP("\"http://198.18.1.2?x=1\""), 10, "path, query or fragment" },
+		{ UP("\"http://backend.local:8080\""), 10,
+		  "use an IP address; host names are not resolved" },
+		{ UP("\"http://2001:db8::1:80\""), 10, "IPv6 addresses go in brackets" },
+		{ UP("\"http://[2001:db8::1\""), 10, "missing its ']'" },
+		{ UP("\"http://[198.18.1.2]\""), 10, "IPv6 address inside" },
+		{ UP("\"http://198.18.1.2:0\""), 10, "out of range (1-65535)" },
+		{ UP("\"http://198.18.1.2:65536\""), 10, "out of range (1-65535)" },
+		{ UP("\"http://198.18.1.2:\""), 10, "port after ':' is missing" },
+		{ UP("\"http://198.18.1.2:8x\""), 10, "must be a number" },
+		{ UP("\"http://\""), 10, "expected http://IP[:port]" },
+		{ UP("\"http://198.18.1.2\", \"http://198.18.1.2:80\""), 10, "same upstream" },
+		{ UP("{ weight: 2 }"), 10, "missing 'url'" },
+		{ UP("{ url: \"http://198.18.1.2\", weight: 0 }"), 10, "out of range" },
+		{ UP("{ url: \"http://198.18.1.2\", weight: 1001 }"), 10, "out of range" },
+		{ UP("[a]"), 10, "expected an upstream URL" },
+		{ HEAD "      hosts:\n        - names: [a.org]\n          routes:\n"
+		  "            - path: /\n              upstreams: []\n", 10,
+		  "at least one upstream" },
+	};
+
+	EXPECT_ERRORS(cases);
+}
+
+Test(http_config, private_upstreams)
+{
+	static const char *const private[] = {
+		"127.0.0.1", "127.9.9.9", "10.1.2.3", "172.16.0.1", "172.31.255.255",
+		"192.168.1.1", "169.254.169.254", "169.254.1.1", "100.64.0.1", "100.127.255.254",
+		"0.0.0.0", "[::1]", "[::]", "[fc00::1]", "[fd12::1]", "[fe80::1]",
+		"[::ffff:127.0.0.1]", "[::ffff:169.254.169.254]", "[::ffff:10.0.0.1]",
+	};
+	static const char *const public[] = {
+		"198.18.0.1", "198.19.255.254", "[2001:db8::1]", "172.32.0.1", "100.128.0.1",
+		"8.8.8.8", "[2606:4700::1]",
+	};
+	char yaml[1024];
+
+	for (size_t i = 0; i < sizeof(private) / sizeof(private[0]); i++) {
+		snprintf(yaml, sizeof(yaml), UP("\"http://%s:8080\""), private[i]);
+		expect_error(yaml, 10, "allow_private_upstreams: true");
+		snprintf(yaml, sizeof(yaml),
+			 HEAD "      allow_private_upstreams: true\n"
+			 "      hosts:\n        - names: [a.org]\n          routes:\n"
+			 "            - path: /\n              upstreams: [\"http://%s:8080\"]\n",
+			 private[i]);
+		config_free(load_ok(yaml));
+	}
+	for (size_t i = 0; i < sizeof(public) / sizeof(public[0]); i++) {
+		snprintf(yaml, sizeof(yaml), UP("\"http://%s:8080\""), public[i]);
+		config_free(load_ok(yaml));
+	}
+#undef UP
+}
+
+Test(http_config, host_errors)
+{
+#define HOST(names) HEAD "      hosts:\n        - names: " names "\n" \
+	"          routes: [ { path: /, upstreams: [\"http://198.18.1.2\"] } ]\n"
+	static const struct err_case cases[] = {
+		{ HOST("[]"), 7, "at least one name" },
+		{ HOST("[\"bad_name.org\"]"), 7, "not a valid host name" },
+		{ HOST("[\"-a.org\"]"), 7, "not a valid host name" },
+		{ HOST("[\"a..org\"]"), 7, "not a valid host name" },
+		{ HOST("[\"*\"]"), 7, "a wildcard is '*.'" },
+		{ HOST("[\"*a.org\"]"), 7, "a wildcard is '*.'" },
+		{ HOST("[\"a.*.org\"]"), 7, "not a valid host name" },
+		{ HOST("[\"[nope]\"]"), 7, "IPv6 address inside" },
+		{ HOST("[a.org, A.ORG.]"), 7, "listed twice" },
+		{ HOST("[[a.org]]"), 7, "expected a host name" },
+		{ HEAD "      hosts:\n        - names: [a.org]\n", 7, "missing 'routes'" },
+		{ HEAD "      hosts:\n        - routes: []\n", 7, "at least one route" },
+		{ HEAD "      hosts:\n        - routes: [ { path: /, upstreams: [\"http://198.18.1.2\"] } ]\n",
+		  7, "missing 'names'" },
+		{ HEAD "      hosts: [a.org]\n", 6, "expected a host" },
+		{ HEAD "      hosts:\n"
+		  "        - { names: [a.org], routes: [ { path: /, upstreams: [\"http://198.18.1.2\"] } ] }\n"
+		  "        - { names: [b.org, a.org], routes: [ { path: /, upstreams: [\"http://198.18.1.2\"] } ] }\n",
+		  8, "'a.org' already belongs to the host at line 7" },
+		{ HEAD "      hosts:\n"
+		  "        - { names: [a.org], default: true, routes: [ { path: /, upstreams: [\"http://198.18.1.2\"] } ] }\n"
+		  "        - { names: [b.org], default: true, routes: [ { path: /, upstreams: [\"http://198.18.1.2\"] } ] }\n",
+		  8, "only one host can be the default" },
+		{ HEAD "      hosts:\n"
+		  "        - { names: [a.org], mode: loud, routes: [ { path: /, upstreams: [\"http://198.18.1.2\"] } ] }\n",
+		  7, "expected off, detect or enforce" },
+		{ HEAD "      hosts:\n"
+		  "        - { names: [a.org], color: red, routes: [ { path: /, upstreams: [\"http://198.18.1.2\"] } ] }\n",
+		  7, "unknown key 'color'" },
+	};
+
+	EXPECT_ERRORS(cases);
+#undef HOST
+}
+
+Test(http_config, route_errors)
+{
+#define ROUTES(r) HEAD "      hosts:\n        - names: [a.org]\n          routes:\n" r
+	static const struct err_case cases[] = {
+		{ ROUTES("            - { path: api, upstreams: [\"http://198.18.1.2\"] }\n"), 9,
+		  "starting with '/'" },
+		{ ROUTES("            - { path: \"/a b\", upstreams: [\"http://198.18.1.2\"] }\n"), 9,
+		  "no spaces" },
+		{ ROUTES("            - { path: \"/a?b\", upstreams: [\"http://198.18.1.2\"] }\n"), 9,
+		  "'?' or '#'" },
+		{ ROUTES("            - { upstreams: [\"http://198.18.1.2\"] }\n"), 9, "missing 'path'" },
+		{ ROUTES("            - { path: / }\n"), 9, "missing 'upstreams'" },
+		{ ROUTES("            - { path: /a, upstreams: [\"http://198.18.1.2\"] }\n"
+			 "            - { path: /a, upstreams: [\"http://198.18.1.3\"] }\n"), 10,
+		  "path '/a' is routed twice (first at line 9)" },
+		{ ROUTES("            - { path: /, upstreams: [\"http://198.18.1.2\"], balance: fastest }\n"),
+		  9, "expected round-robin" },
+		{ ROUTES("            - /\n"), 9, "expected a route" },
+	};
+
+	EXPECT_ERRORS(cases);
+#undef ROUTES
+}
+
+/* ---- copy, free, equal ---- */
+
+static const char full_yaml[] = HEAD
+	"      mode: detect\n"
+	"      trusted_proxies: [198.18.0.0/24]\n"
+	"      limits: { methods: [GET] }\n"
+	"      response_headers: { set: { X-A: b }, remove: [Server] }\n"
+	"      rate_limits:\n"
+	"        per_ip: { rate: 50, burst: 100 }\n"
+	"        paths: [ { prefix: /login, rate: 5, per: 1m } ]\n"
+	"      allow: { ips: [198.18.0.5], paths: [/health], api_keys: [k1] }\n"
+	"      deny: [203.0.113.0/24]\n"
+	"      bots: { user_agents: [evilbot] }\n"
+	"      funnel: [ { gate: /signup, target: /register } ]\n"
+	"      waf: { rules: [ { pattern: badword, literal: true } ] }\n"
+	"      hosts:\n"
+	"        - names: [a.org, \"*.a.org\"]\n"
+	"          routes:\n"
+	"            - { path: /api, upstreams: [\"http://198.18.1.2\", \"http://198.18.1.3\"] }\n"
+	"            - { path: /, upstreams: [\"http://198.18.1.4\"] }\n"
+	"        - names: [b.org]\n"
+	"          routes: [ { path: /, upstreams: [\"http://198.18.1.5\"] } ]\n";
+
+Test(http_config, copy_free_equal_are_deep)
+{
+	struct aegis_config *c = load_ok(full_yaml);
+	const struct http_cfg *h = http_of(c);
+	struct proxy_cfg pc;
+	struct http_cfg k;
+
+	cr_assert_eq(http_cfg_copy(&k, h), 0);
+	cr_assert(http_cfg_equal(&k, h));
+	cr_assert_neq(k.hosts, h->hosts);
+	cr_assert_neq(k.hosts[0].routes, h->hosts[0].routes);
+	cr_assert_neq(k.hosts[0].routes[0].ups, h->hosts[0].routes[0].ups);
+	cr_assert_neq(k.hosts[0].names, h->hosts[0].names);
+	k.hosts[0].line = 999;		/* where it was written does not count */
+	k.hosts[0].routes[0].line = 999;
+	cr_assert(http_cfg_equal(&k, h));
+	k.hosts[0].routes[0].ups[1].weight = 2;
+	cr_assert_not(http_cfg_equal(&k, h));
+	k.hosts[0].routes[0].ups[1].weight = 1;
+	k.hosts[1].names[0][0] = 'c';
+	cr_assert_not(http_cfg_equal(&k, h));
+	k.hosts[1].names[0][0] = 'b';
+	k.allow.api_keys[0][1] = '2';
+	cr_assert_not(http_cfg_equal(&k, h));
+	k.allow.api_keys[0][1] = '1';
+	k.waf.rules[0].flags = 0;
+	cr_assert_not(http_cfg_equal(&k, h));
+	http_cfg_free(&k);
+	http_cfg_free(&k);	/* safe twice */
+
+	cr_assert_eq(proxy_cfg_copy(&pc, &c->proxies[0]), 0);
+	cr_assert_neq(pc.http, c->proxies[0].http);
+	cr_assert(proxy_cfg_equal(&pc, &c->proxies[0]));
+	pc.http->mode = HTTP_MODE_OFF;
+	cr_assert_not(proxy_cfg_equal(&pc, &c->proxies[0]));
+	proxy_cfg_free(&pc);
+	cr_assert_null(pc.http);
+	cr_assert(http_cfg_equal(NULL, NULL));
+	cr_assert_not(http_cfg_equal(h, NULL));
+	config_free(c);
+}
+
+Test(http_config, reload_of_same_text_is_equal)
+{
+	struct aegis_config *a = load_ok(full_yaml), *b = load_ok(full_yaml);
+
+	cr_assert(proxy_cfg_equal(&a->proxies[0], &b->proxies[0]));
+	config_free(a);
+	config_free(b);
+}
