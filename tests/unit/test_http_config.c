@@ -567,3 +567,189 @@ Test(http_config, reload_of_same_text_is_equal)
 	config_free(a);
 	config_free(b);
 }
+
+/* ---- request guards ---- */
+
+Test(http_config, every_guard_key)
+{
+	struct aegis_config *c = load_ok(HEAD
+		"      rate_limits:\n"
+		"        per_ip: { rate: 50, burst: 100 }\n"
+		"        per_entity: 20\n"
+		"        per_api_key: { rate: 100, burst: 200, per: 1m, header: X-Key }\n"
+		"        paths: [ { prefix: /login, rate: 5, per: 1m, burst: 7 }, { prefix: /api, rate: 9 } ]\n"
+		"        hot_key: { multiplier: 5, cooldown: 2m }\n"
+		"        table_size: 4096\n"
+		"      allow: { ips: [198.18.0.5, \"2001:db8::/48\"], paths: [/health, /ping], api_keys: [k-internal] }\n"
+		"      deny: [203.0.113.0/24]\n"
+		"      bots: { enabled: false, score: 4, block_after: 0, window: 2m,\n"
+		"              block_for: 1h, user_agents: [evilbot, \"Bad Crawler\"], default_user_agents: false }\n"
+		"      funnel:\n"
+		"        - { gate: /signup, target: /register, action: block, memory: 10m }\n"
+		"        - { gate: /cart, target: /checkout }\n"
+		"      waf:\n"
+		"        threshold: 8\n"
+		"        rules:\n"
+		"          - { id: 100001, pattern: badword, literal: true, targets: [query, body], score: 5 }\n"
+		"          - { pattern: \"^/admin\", case_sensitive: true, targets: [path, user_agent], action: block, desc: admin }\n"
+		"          - { pattern: \"evil[0-9]+\", targets: [all] }\n"
+		"          - { pattern: x, targets: [args, headers, header, cookie, query_name, body_name] }\n"
+		"      tarpit: { delay: 2s, max: 64 }\n"
+		"      circuit_breaker: { failures: 3, open: 20s, half_open: 2 }\n"
+		"      adaptive_rate: { p95: 500ms, min_factor: 25, recover: 1m }\n"
+		"      events: { path: /var/log/aegis/http-events.log }\n"
+		HOSTS);
+	const struct http_cfg *h = http_of(c);
+	const struct http_waf_rule_cfg *w = h->waf.rules;
+
+	cr_assert(h->rate.per_ip.rate == 50 && h->rate.per_ip.burst == 100);
+	cr_assert_eq(h->rate.per_ip.period_ms, 1000);
+	cr_assert(h->rate.per_entity.rate == 20 && h->rate.per_entity.burst == 20);
+	cr_assert_eq(h->rate.per_entity.period_ms, 1000);
+	cr_assert(h->rate.per_api_key.rate == 100 && h->rate.per_api_key.burst == 200);
+	cr_assert_eq(h->rate.per_api_key.period_ms, 60000);
+	cr_assert_str_eq(h->rate.api_key_header, "X-Key");
+	cr_assert_eq(h->rate.n_paths, 2);
+	cr_assert_str_eq(h->rate.paths[0].prefix, "/login");
+	cr_assert(h->rate.paths[0].lim.rate == 5 && h->rate.paths[0].lim.burst == 7);
+	cr_assert_eq(h->rate.paths[0].lim.period_ms, 60000);
+	cr_assert(h->rate.paths[1].lim.rate == 9 && h->rate.paths[1].lim.burst == 9);
+	cr_assert_eq(h->rate.paths[1].lim.period_ms, 1000);
+	cr_assert_eq(h->rate.hot_multiplier, 5);
+	cr_assert_eq(h->rate.cooldown_ms, 120000);
+	cr_assert_eq(h->rate.table_size, 4096);
+	cr_assert_eq(h->allow.n_ips, 2);
+	assert_cidr(&h->allow.ips[0], "198.18.0.5");
+	assert_cidr(&h->allow.ips[1], "2001:db8::/48");
+	cr_assert_eq(h->allow.n_paths, 2);
+	cr_assert_str_eq(h->allow.paths[1], "/ping");
+	cr_assert_eq(h->allow.n_api_keys, 1);
+	cr_assert_str_eq(h->allow.api_keys[0], "k-internal");
+	cr_assert_eq(h->deny.n_ips, 1);
+	assert_cidr(&h->deny.ips[0], "203.0.113.0/24");
+	cr_assert_not(h->bots.enabled);
+	cr_assert_eq(h->bots.score, 4);
+	cr_assert_eq(h->bots.block_after, 0);
+	cr_assert_eq(h->bots.window_ms, 120000);
+	cr_assert_eq(h->bots.block_ms, 3600000);
+	cr_assert_not(h->bots.default_user_agents);
+	cr_assert_eq(h->bots.n_user_agents, 2);
+	cr_assert_str_eq(h->bots.user_agents[1], "Bad Crawler");
+	cr_assert_eq(h->n_funnels, 2);
+	cr_assert_str_eq(h->funnels[0].gate, "/signup");
+	cr_assert_str_eq(h->funnels[0].target, "/register");
+	cr_assert_eq(h->funnels[0].action, HTTP_FUNNEL_BLOCK);
+	cr_assert_eq(h->funnels[0].memory_ms, 600000);
+	cr_assert_eq(h->funnels[1].action, HTTP_FUNNEL_FLAG);
+	cr_assert_eq(h->funnels[1].memory_ms, 300000);
+	cr_assert_eq(h->waf.threshold, 8);
+	cr_assert_eq(h->hosts[0].waf_threshold, 8);
+	cr_assert_eq(h->waf.n_rules, 4);
+	cr_assert_eq(w[0].id, 100001);
+	cr_assert_str_eq(w[0].pattern, "badword");
+	cr_assert_eq(w[0].flags, WAF_RULE_LITERAL);
+	cr_assert_eq(w[0].targets, WAF_T_QUERY_VAL | WAF_T_BODY_VAL);
+	cr_assert_eq(w[0].score, 5);
+	cr_assert_eq(w[1].id, 0);
+	cr_assert_eq(w[1].flags, WAF_RULE_CASE | WAF_RULE_BLOCK);
+	cr_assert_eq(w[1].score, WAF_SCORE_BLOCK);
+	cr_assert_eq(w[1].targets, WAF_T_PATH | WAF_T_UA);
+	cr_assert_str_eq(w[1].desc, "admin");
+	cr_assert_eq(w[2].targets, WAF_T_ALL);
+	cr_assert_eq(w[2].score, WAF_THRESHOLD_DEFAULT);
+	cr_assert_eq(w[2].flags, 0);
+	cr_assert_eq(w[3].targets, WAF_T_ARGS | WAF_T_HEADER_ALL | WAF_T_HEADER);
+	cr_assert_eq(w[3].line, 26);
+	cr_assert_eq(h->tarpit.delay_ms, 2000);
+	cr_assert_eq(h->tarpit.max, 64);
+	cr_assert_eq(h->breaker.failures, 3);
+	cr_assert_eq(h->breaker.open_ms, 20000);
+	cr_assert_eq(h->breaker.half_open, 2);
+	cr_assert_eq(h->adaptive.p95_ms, 500);
+	cr_assert_eq(h->adaptive.min_factor, 25);
+	cr_assert_eq(h->adaptive.recover_ms, 60000);
+	cr_assert_str_eq(h->events_path, "/var/log/aegis/http-events.log");
+	config_free(c);
+}
+
+Test(http_config, waf_rule_defaults)
+{
+	struct aegis_config *c = load_ok(HEAD "      waf: { rules: [ { pattern: abc } ] }\n" HOSTS);
+	const struct http_waf_rule_cfg *w = &http_of(c)->waf.rules[0];
+
+	cr_assert_eq(w->id, 0);
+	cr_assert_eq(w->targets, WAF_T_ARGS | WAF_T_PATH);
+	cr_assert_eq(w->score, WAF_THRESHOLD_DEFAULT);
+	cr_assert_eq(w->flags, 0);
+	cr_assert_str_eq(w->desc, "");
+	config_free(c);
+}
+
+Test(http_config, guard_errors)
+{
+	static const struct err_case cases[] = {
+		{ HEAD "      rate_limits: { per_ip: [1] }\n" HOSTS, 6, "expected a rate or {rate, burst, per}" },
+		{ HEAD "      rate_limits: { per_ip: { burst: 3 } }\n" HOSTS, 6, "missing 'rate'" },
+		{ HEAD "      rate_limits: { per_ip: { rate: 1, burst: 0 } }\n" HOSTS, 6, "out of range" },
+		{ HEAD "      rate_limits: { per_ip: { rate: 1, per: 0 } }\n" HOSTS, 6, "out of range" },
+		{ HEAD "      rate_limits: { per_ip: { rate: 1, header: X } }\n" HOSTS, 6,
+		  "unknown key 'header'" },
+		{ HEAD "      rate_limits: { per_api_key: { rate: 1, header: \"X Key\" } }\n" HOSTS, 6,
+		  "not a valid header name" },
+		{ HEAD "      rate_limits: { paths: [ { rate: 1 } ] }\n" HOSTS, 6, "missing 'prefix'" },
+		{ HEAD "      rate_limits: { paths: [ { prefix: login, rate: 1 } ] }\n" HOSTS, 6,
+		  "starting with '/'" },
+		{ HEAD "      rate_limits: { paths: [ { prefix: /a, rate: 1 }, { prefix: /a, rate: 2 } ] }\n"
+		  HOSTS, 6, "limited twice" },
+		{ HEAD "      rate_limits: { paths: [5] }\n" HOSTS, 6, "expected {prefix, rate, burst, per}" },
+		{ HEAD "      rate_limits: { hot_key: { multiplier: 5000 } }\n" HOSTS, 6, "out of range" },
+		{ HEAD "      rate_limits: { table_size: 10 }\n" HOSTS, 6, "out of range" },
+		{ HEAD "      allow: { ips: [10.0.0.1/8] }\n" HOSTS, 6, "host bits set" },
+		{ HEAD "      allow: { paths: [health] }\n" HOSTS, 6, "starting with '/'" },
+		{ HEAD "      allow: { api_keys: [k, k] }\n" HOSTS, 6, "listed twice" },
+		{ HEAD "      allow: { users: [k] }\n" HOSTS, 6, "unknown key 'users'" },
+		{ HEAD "      deny: [not-an-ip]\n" HOSTS, 6, "not a valid address or CIDR" },
+		{ HEAD "      deny: { ips: [198.18.0.1] }\n" HOSTS, 6, "expected a list" },
+		{ HEAD "      bots: { score: 0 }\n" HOSTS, 6, "out of range" },
+		{ HEAD "      bots: { user_agents: [a, a] }\n" HOSTS, 6, "listed twice" },
+		{ HEAD "      funnel: [ { gate: /a } ]\n" HOSTS, 6, "missing 'target'" },
+		{ HEAD "      funnel: [ { target: /a } ]\n" HOSTS, 6, "missing 'gate'" },
+		{ HEAD "      funnel: [ { gate: /a, target: /a } ]\n" HOSTS, 6, "gate and target are both" },
+		{ HEAD "      funnel: [ { gate: a, target: /a } ]\n" HOSTS, 6, "starting with '/'" },
+		{ HEAD "      funnel: [ { gate: /a, target: /b, action: ban } ]\n" HOSTS, 6,
+		  "expected flag or block" },
+		{ HEAD "      waf: { threshold: 1001 }\n" HOSTS, 6, "out of range" },
+		{ HEAD "      waf: { rules: [ { id: 5, pattern: a } ] }\n" HOSTS, 6, "out of range (100000-" },
+		{ HEAD "      waf: { rules: [ { score: 5 } ] }\n" HOSTS, 6, "missing 'pattern'" },
+		{ HEAD "      waf: { rules: [ { pattern: \"\" } ] }\n" HOSTS, 6, "must not be empty" },
+		{ HEAD "      waf:\n        rules:\n          - { pattern: a }\n"
+		  "          - { pattern: \"(unclosed\" }\n" HOSTS, 9, "rules[1].pattern:" },
+		{ HEAD "      waf: { rules: [ { pattern: a, targets: [everywhere] } ] }\n" HOSTS, 6,
+		  "expected path, query_name" },
+		{ HEAD "      waf: { rules: [ { pattern: a, targets: [] } ] }\n" HOSTS, 6,
+		  "at least one target" },
+		{ HEAD "      waf: { rules: [ { pattern: a, score: 0 } ] }\n" HOSTS, 6, "out of range (1-1000)" },
+		{ HEAD "      waf: { rules: [ { pattern: a, score: 5, action: block } ] }\n" HOSTS, 6,
+		  "a score or action: block, not both" },
+		{ HEAD "      waf: { rules: [ { pattern: a, action: drop } ] }\n" HOSTS, 6, "expected block" },
+		{ HEAD "      waf:\n        rules:\n          - { id: 100005, pattern: a }\n"
+		  "          - { id: 100005, pattern: b }\n" HOSTS, 9, "id 100005 is taken by the rule at line 8" },
+		{ HEAD "      tarpit: { delay: 1h }\n" HOSTS, 6, "out of range" },
+		{ HEAD "      circuit_breaker: { half_open: 0 }\n" HOSTS, 6, "out of range" },
+		{ HEAD "      adaptive_rate: { min_factor: 0 }\n" HOSTS, 6, "out of range" },
+		{ HEAD "      adaptive_rate: { min_factor: 101 }\n" HOSTS, 6, "out of range" },
+		{ HEAD "      events: { path: relative.log }\n" HOSTS, 6, "expected an absolute path" },
+	};
+
+	EXPECT_ERRORS(cases);
+}
+
+Test(http_config, literal_patterns_are_not_compiled)
+{
+	/* "(unclosed" is fine as a literal string. */
+	struct aegis_config *c = load_ok(HEAD
+		"      waf: { rules: [ { pattern: \"(unclosed\", literal: true } ] }\n" HOSTS);
+
+	cr_assert_str_eq(http_of(c)->waf.rules[0].pattern, "(unclosed");
+	config_free(c);
+}
