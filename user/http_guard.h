@@ -61,7 +61,8 @@ struct http_guard_in {
 struct http_verdict {
 	enum http_action action;
 	enum http_stage stage;		/* the deciding stage; NONE on a clean pass */
-	int status;			/* 403 or 429 when action != PASS */
+	int status;			/* 403 or 429 for BLOCK, and for a FLAG that
+					 * enforce mode would have blocked; else 0 */
 	uint32_t retry_after_s;		/* 429 only */
 	uint32_t rule_id;		/* WAF rule id, else 0 */
 	char rule[64];			/* "per_ip", "waf:942100", "bot_ua:sqlmap" ... */
@@ -89,7 +90,8 @@ void http_guard_free(struct http_guard *g);
 struct http_guard_scratch *http_guard_scratch_new(const struct http_guard *g);
 void http_guard_scratch_free(struct http_guard_scratch *s);
 
-/* 0 with v filled, or -errno on an internal error (v is then PASS). */
+/* 0 with v filled. -EINVAL without head or client; -EIO/-ENOMEM from the
+ * WAF (v then holds what the stages before it decided). */
 int http_guard_head(struct http_guard *g, struct http_guard_scratch *s,
 		    const struct http_guard_in *in, struct http_verdict *v);
 
