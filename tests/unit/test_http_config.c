@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "addr.h"
 #include "config.h"
@@ -751,5 +752,34 @@ Test(http_config, literal_patterns_are_not_compiled)
 		"      waf: { rules: [ { pattern: \"(unclosed\", literal: true } ] }\n" HOSTS);
 
 	cr_assert_str_eq(http_of(c)->waf.rules[0].pattern, "(unclosed");
+	config_free(c);
+}
+
+/* ---- the shipped example ---- */
+
+Test(http_config, shipped_example_loads)
+{
+	char cwd[4096], yaml[8192];
+	struct aegis_config *c;
+	const struct proxy_cfg *p = NULL;
+	const struct http_cfg *h;
+
+	cr_assert_not_null(getcwd(cwd, sizeof(cwd)));
+	snprintf(yaml, sizeof(yaml), "proxies_dir: %s/configs/proxies\n", cwd);
+	c = load_ok(yaml);
+	for (size_t i = 0; i < c->n_proxies; i++)
+		if (!strcmp(c->proxies[i].name, "site"))
+			p = &c->proxies[i];
+	cr_assert_not_null(p, "configs/proxies/http-site.yaml defines 'site'");
+	h = p->http;
+	cr_assert_not_null(h);
+	cr_assert_eq(h->n_hosts, 2);
+	cr_assert(h->hosts[0].is_default);
+	cr_assert_eq(h->hosts[0].routes[0].algo, PROXY_LB_LEAST_CONN);
+	cr_assert_eq(h->hosts[0].routes[1].algo, PROXY_LB_WEIGHTED);
+	cr_assert_eq(h->hosts[0].routes[1].ups[1].weight, 2);
+	cr_assert_str_eq(h->hosts[1].names[0], "*.cdn.example.com");
+	cr_assert_eq(h->hosts[1].mode, HTTP_MODE_DETECT);
+	cr_assert_eq(h->waf.rules[0].flags, WAF_RULE_LITERAL | WAF_RULE_BLOCK);
 	config_free(c);
 }
