@@ -86,9 +86,14 @@ static int guard_tables(struct http_guard *g, char *err, size_t errlen)
 {
 	const struct http_cfg *c = &g->cfg;
 	uint32_t cap = c->rate.table_size ? c->rate.table_size : GUARD_TABLE_DEFAULT;
+	bool on[RL__COUNT] = { c->rate.per_ip.rate, c->rate.per_entity.rate,
+			       c->rate.per_api_key.rate, c->rate.n_paths };
 	int rc;
 
+	/* Tables only for limits in use: each is table_size entries up front. */
 	for (int i = 0; i < RL__COUNT; i++) {
+		if (!on[i])
+			continue;
 		g->rl[i] = ratelimit_new(cap, c->rate.hot_multiplier, c->rate.cooldown_ms);
 		if (!g->rl[i])
 			goto nomem;
@@ -192,6 +197,8 @@ void http_guard_stats(const struct http_guard *g, struct http_guard_stats *out)
 	out->requests = atomic_load_explicit(&g->requests, memory_order_relaxed);
 	out->fp_blocklisted = atomic_load_explicit(&g->fp_blocklisted, memory_order_relaxed);
 	for (int i = 0; i < RL__COUNT; i++) {
+		if (!g->rl[i])
+			continue;
 		ratelimit_stats(g->rl[i], &ks);
 		out->rate_evicted += ks.evicted;
 	}
