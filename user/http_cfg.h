@@ -91,7 +91,7 @@ struct http_route {
 	char prefix[HTTP_MAX_PATH];	/* key `path`, starts with '/'; longest match wins */
 	struct http_upstream *ups;
 	size_t n_ups;
-	int algo;			/* enum proxy_lb_algo, default round-robin */
+	int algo;			/* enum proxy_lb_algo; default: the proxy's balance.algorithm */
 	int line;
 };
 

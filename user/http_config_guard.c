@@ -42,10 +42,9 @@ static int set_key_header(struct cfg_ctx *c, const struct cfg_field *f,
 	(void)f;
 	if (ret)
 		return ret;
-	for (const char *s = v->text; *s; s++)
-		if (!isalnum((unsigned char)*s) && !strchr("!#$%&'*+-.^_`|~", *s))
-			return cfg_error(c, v->line, "%s: %s is not a valid header name", path,
-					 cfg_describe(v, d, sizeof(d)));
+	if (!http_token_valid(v->text))
+		return cfg_error(c, v->line, "%s: %s is not a valid header name", path,
+				 cfg_describe(v, d, sizeof(d)));
 	if (strlen(v->text) >= sizeof(w->header))
 		return cfg_error(c, v->line, "%s: longer than %zu characters", path,
 				 sizeof(w->header) - 1);

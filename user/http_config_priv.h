@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * Internals of the `http:` block parser, shared by its files only:
- *   http_config.c        the block itself, limits, timeouts, headers, hosts
+ *   http_config.c        the block itself, limits, timeouts, headers
+ *   http_config_hosts.c  hosts, routes, upstream URLs
  *   http_config_guard.c  the request guards: rate limits, allow/deny, bots,
  *                        funnels, WAF rules, tarpit, breaker, adaptive rate
  *   http_config_ops.c    copy, free, equal (http_cfg.h)
@@ -20,6 +21,14 @@ struct http_state {
 	const struct cfg_node *hosts;
 	char hosts_path[CFG_PATH_LEN];
 };
+
+/* http_config.c: "off", "detect", "enforce" (enum http_mode), NULL-terminated. */
+extern const char *const http_mode_words[];
+/* An RFC 9110 token, non-empty: what a header name may be. */
+bool http_token_valid(const char *s);
+
+/* http_config_hosts.c: st->hosts into st->h.hosts, once the walk is done. */
+int http_parse_hosts(struct cfg_ctx *c, struct http_state *st);
 
 /* http_config_guard.c: handlers of the top-level table (obj: struct http_state). */
 int http_set_rate_limits(struct cfg_ctx *, const struct cfg_field *, const struct cfg_node *,
