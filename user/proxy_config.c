@@ -687,7 +687,7 @@ static int check_proxy(struct cfg_ctx *c, const struct cfg_node *v, S *st, const
 	char at[300];
 	int ret;
 
-	/* http proxies take their upstreams from http.hosts[].routes[]. */
+	/* PX_UPSTREAM is last: http proxies take theirs from http.hosts[].routes[]. */
 	for (size_t i = 0; i < CFG_ARRAY_SIZE(required) - st->http; i++)
 		if (!seen[required[i]])
 			return cfg_error(c, v->line, "%s: missing '%s'", path,
