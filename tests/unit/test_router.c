@@ -158,3 +158,42 @@ Test(router, single_host_is_the_default)
 	router_free(r);
 	config_free(c);
 }
+
+/* Host and path come from clients: any bytes, any length, never a crash. */
+Test(router, hostile_input)
+{
+	static const char alphabet[] = "[]:.*aZ09-/\x00\xff ";
+	struct aegis_config *c = load(hosts_yaml);
+	const struct http_cfg *h = c->proxies[0].http;
+	uint64_t s = 0x9e3779b97f4a7c15ull;
+	char host[600], path[600];
+	struct router *r;
+
+	cr_assert_eq(router_new(h, &r), 0);
+	for (int n = 0; n < 20000; n++) {
+		size_t hl = 0, pl = 0;
+
+		s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+		hl = s % sizeof(host);
+		pl = (s >> 16) % sizeof(path);
+		for (size_t i = 0; i < hl || i < pl; i++) {
+			s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+			if (i < hl)
+				host[i] = alphabet[s % (sizeof(alphabet) - 1)];
+			if (i < pl)
+				path[i] = alphabet[(s >> 8) % (sizeof(alphabet) - 1)];
+		}
+		const struct http_route *route;
+		size_t hi, ri;
+		const struct http_host *got = router_match(r, host, hl, path, pl, &route, &hi, &ri);
+
+		/* Unmatched names land on the default host (3); a match is one of the hosts. */
+		cr_assert(got && hi < h->n_hosts && got == &h->hosts[hi]);
+		cr_assert(route ? ri < got->n_routes && route == &got->routes[ri] : ri == SIZE_MAX);
+	}
+	/* Longer than any name: the default host. */
+	memset(host, 'a', sizeof(host));
+	cr_assert_eq(router_match(r, host, sizeof(host), "/", 1, NULL, NULL, NULL), &h->hosts[3]);
+	router_free(r);
+	config_free(c);
+}
