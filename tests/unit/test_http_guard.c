@@ -474,6 +474,7 @@ Test(guard, names)
 
 Test(guard, bad_input)
 {
+	static char empty_ua[1][128];
 	struct http_guard *g;
 	struct http_verdict v;
 	struct http_guard_in in = { .mode = HTTP_MODE_ENFORCE };
@@ -486,7 +487,7 @@ Test(guard, bad_input)
 	cr_expect_null(g);
 	cr_expect_neq(err[0], 0);
 	C.rate.per_ip.burst = 1;
-	C.bots.user_agents = (char (*)[128])"\0";
+	C.bots.user_agents = empty_ua;
 	C.bots.n_user_agents = 1;
 	cr_expect_eq(http_guard_new(&C, &g, err, sizeof(err)), -EINVAL);
 	cr_expect_null(g);
