@@ -269,9 +269,9 @@ static void guard_req_init(const struct http_guard *g, const struct http_guard_i
 			   struct guard_req *r)
 {
 	const struct http_req_head *h = in->head;
-	const char *kh = g->cfg.rate.api_key_header[0] ? g->cfg.rate.api_key_header : "X-API-Key";
+	const char *kh = g->cfg.rate.api_key_header;
 	size_t khl = strlen(kh);
-	bool ua = false, key = false;
+	bool ua = false, key = !khl;	/* no header name: no API keys */
 
 	memset(r, 0, sizeof(*r));
 	r->in = in;

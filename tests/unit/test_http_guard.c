@@ -4,6 +4,7 @@
  * counters. */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -491,4 +492,47 @@ Test(guard, bad_input)
 	C.bots.n_user_agents = 1;
 	cr_expect_eq(http_guard_new(&C, &g, err, sizeof(err)), -EINVAL);
 	cr_expect_null(g);
+}
+
+struct thr {
+	unsigned passed;
+};
+
+/* Workers share the guard, each with its own scratch. */
+static void *worker(void *p)
+{
+	struct http_guard_scratch *s = http_guard_scratch_new(G);
+	struct thr *t = p;
+	struct req q;
+	struct http_verdict v;
+
+	cr_assert_not_null(s);
+	for (int i = 0; i < 500; i++) {
+		mkreq(&q, "198.18.7.7", "GET", "/", NULL, FPH_CHROME, HTTP_MODE_ENFORCE, 0);
+		cr_assert_eq(http_guard_head(G, s, &q.in, &v), 0);
+		t->passed += v.action == HTTP_ACT_PASS;
+	}
+	http_guard_scratch_free(s);
+	return NULL;
+}
+
+Test(guard, threads_share_the_buckets)
+{
+	struct http_guard_stats st;
+	struct thr t[4] = { 0 };
+	pthread_t th[4];
+	unsigned total = 0;
+
+	C.rate.per_ip = (struct http_limit){ .rate = 1, .burst = 100, .period_ms = 3600000 };
+	restart();
+	for (int i = 0; i < 4; i++)
+		cr_assert_eq(pthread_create(&th[i], NULL, worker, &t[i]), 0);
+	for (int i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		total += t[i].passed;
+	}
+	cr_expect_eq(total, 100);
+	http_guard_stats(G, &st);
+	cr_expect_eq(st.requests, 2000);
+	cr_expect_eq(st.count[HTTP_STAGE_RATE][HTTP_ACT_BLOCK], 1900);
 }
