@@ -318,7 +318,7 @@ static bool rate_one(struct http_guard *g, int which, const struct http_limit *l
 		return false;
 	snprintf(rule, sizeof(rule), "%s%.59s", res.verdict == RL_COOLDOWN ? "hot:" : "", name);
 	verdict_set(in, v, HTTP_STAGE_RATE, HTTP_ACT_BLOCK, 429, rule);
-	v->retry_after_s = (res.retry_after_ms + 999) / 1000;
+	v->retry_after_s = (uint32_t)(((uint64_t)res.retry_after_ms + 999) / 1000);
 	if (!v->retry_after_s)
 		v->retry_after_s = 1;
 	return true;
