@@ -257,3 +257,46 @@ Test(ratelimit, hot_key_floor_is_burst)
 	cr_expect_eq(take(rl, &l, "login", 0, NULL), RL_COOLDOWN);
 	ratelimit_free(rl);
 }
+
+static int kt_nop(void *val, bool fresh, uint64_t *expire_ms, void *arg)
+{
+	(void)val, (void)arg;
+	*expire_ms = UINT64_MAX;
+	return fresh;
+}
+
+/* Three keys of one shard in a table of two entries per shard: the least
+ * recently used one goes, and the reuse counts as an eviction. */
+Test(keytab, lru_order)
+{
+	struct keytab *t = keytab_new(KEYTAB_SHARDS * 2, 8);
+	char k[3][16];
+	uint64_t d[2], shard = 0;
+	struct keytab_stats st;
+	int n = 0;
+
+	cr_assert_not_null(t);
+	for (int i = 0; n < 3 && i < 100000; i++) {
+		char key[16];
+
+		snprintf(key, sizeof(key), "k%d", i);
+		keytab_digest(key, strlen(key), d);
+		if (n == 0)
+			shard = d[0] % KEYTAB_SHARDS;
+		if (d[0] % KEYTAB_SHARDS == shard)
+			strcpy(k[n++], key);
+	}
+	cr_assert_eq(n, 3);
+	cr_expect_eq(keytab_update(t, k[0], strlen(k[0]), 0, true, kt_nop, NULL), 1, "fresh");
+	cr_expect_eq(keytab_update(t, k[1], strlen(k[1]), 0, true, kt_nop, NULL), 1);
+	cr_expect_eq(keytab_update(t, k[0], strlen(k[0]), 0, true, kt_nop, NULL), 0, "found");
+	cr_expect_eq(keytab_update(t, k[2], strlen(k[2]), 0, true, kt_nop, NULL), 1);
+	cr_expect_eq(keytab_update(t, k[1], strlen(k[1]), 0, false, kt_nop, NULL), -ENOENT,
+		     "k1 was the least recently used");
+	cr_expect_eq(keytab_update(t, k[0], strlen(k[0]), 0, false, kt_nop, NULL), 0);
+	cr_expect_eq(keytab_update(t, k[2], strlen(k[2]), 0, false, kt_nop, NULL), 0);
+	keytab_stats(t, &st);
+	cr_expect_eq(st.evicted, 1);
+	cr_expect_eq(st.expired, 0);
+	keytab_free(t);
+}
