@@ -5,7 +5,6 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,16 +20,18 @@
 #define SE_SHORT_MAX	64
 #define SE_REPL		"\xef\xbf\xbd"	/* U+FFFD */
 
-struct secevent_sink {
-	pthread_mutex_t lock;
-	int fd;
-	bool own_fd;
-	uint32_t per_sec;
+/* Cap state of one fd; the last slot is shared by fds beyond the table. */
+struct se_slot {
+	int fd;			/* -1: free */
 	uint64_t sec;		/* monotonic second being counted */
 	uint32_t in_sec;
 	uint64_t pending;	/* suppressed, not yet reported */
 	uint64_t suppressed;	/* total */
 };
+
+static pthread_mutex_t se_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct se_slot se_slots[SECEVENT_MAX_FDS];
+static bool se_ready;
 
 static const char *const mode_names[] = {
 	[HTTP_MODE_OFF] = "off", [HTTP_MODE_DETECT] = "detect", [HTTP_MODE_ENFORCE] = "enforce",
@@ -192,38 +193,48 @@ void secevent_from_verdict(struct secevent *ev, const struct http_verdict *v,
 	ev->score = v->score;
 }
 
-int secevent_open(const char *path, uint32_t per_sec, struct secevent_sink **out)
+int secevent_open(const char *path)
 {
-	struct secevent_sink *s = calloc(1, sizeof(*s));
-	int rc;
+	int fd;
 
-	*out = NULL;
-	if (!s)
-		return -ENOMEM;
-	s->fd = STDOUT_FILENO;
-	if (path && path[0]) {
-		s->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-		if (s->fd < 0) {
-			rc = -errno;
-			free(s);
-			return rc;
-		}
-		s->own_fd = true;
-	}
-	s->per_sec = per_sec ? per_sec : SECEVENT_PER_SEC;
-	pthread_mutex_init(&s->lock, NULL);
-	*out = s;
-	return 0;
+	if (!path || !path[0])
+		return STDOUT_FILENO;
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	return fd < 0 ? -errno : fd;
 }
 
-void secevent_close(struct secevent_sink *s)
+/* Under se_lock: fd's slot, claimed on first use. */
+static struct se_slot *se_slot(int fd)
 {
-	if (!s)
-		return;
-	if (s->own_fd)
-		close(s->fd);
-	pthread_mutex_destroy(&s->lock);
-	free(s);
+	struct se_slot *free_slot = NULL;
+
+	if (!se_ready) {
+		for (size_t i = 0; i < SECEVENT_MAX_FDS; i++)
+			se_slots[i].fd = -1;
+		se_ready = true;
+	}
+	for (size_t i = 0; i < SECEVENT_MAX_FDS - 1; i++) {
+		if (se_slots[i].fd == fd)
+			return &se_slots[i];
+		if (se_slots[i].fd < 0 && !free_slot)
+			free_slot = &se_slots[i];
+	}
+	if (!free_slot)
+		return &se_slots[SECEVENT_MAX_FDS - 1];
+	memset(free_slot, 0, sizeof(*free_slot));
+	free_slot->fd = fd;
+	return free_slot;
+}
+
+void secevent_close(int fd)
+{
+	pthread_mutex_lock(&se_lock);
+	for (size_t i = 0; se_ready && i < SECEVENT_MAX_FDS - 1; i++)
+		if (se_slots[i].fd == fd)
+			se_slots[i].fd = -1;
+	pthread_mutex_unlock(&se_lock);
+	if (fd > STDERR_FILENO)
+		close(fd);
 }
 
 static int se_write_all(int fd, const char *p, size_t n)
@@ -241,8 +252,8 @@ static void se_summary_cb(FILE *f, const void *arg)
 	fprintf(f, ",\"suppressed\":%" PRIu64 "}\n", *(const uint64_t *)arg);
 }
 
-/* Under the lock: a new second reports what the last one suppressed. */
-static void se_roll(struct secevent_sink *s, uint64_t now_ms)
+/* Under se_lock: a new second reports what the last one suppressed. */
+static void se_roll(int fd, struct se_slot *s, uint64_t now_ms)
 {
 	char line[128];
 	int n;
@@ -255,44 +266,46 @@ static void se_roll(struct secevent_sink *s, uint64_t now_ms)
 		return;
 	n = se_print(line, sizeof(line), se_summary_cb, &s->pending);
 	if (n > 0)
-		se_write_all(s->fd, line, (size_t)n);
+		se_write_all(fd, line, (size_t)n);
 	s->pending = 0;
 }
 
-int secevent_write(struct secevent_sink *s, const struct secevent *ev, uint64_t now_ms)
+int secevent_write(int fd, const struct secevent *ev, uint64_t now_ms)
 {
 	char line[SECEVENT_LINE_MAX];
+	struct se_slot *s;
 	bool over;
 	int n;
 
-	pthread_mutex_lock(&s->lock);
-	se_roll(s, now_ms);
-	over = s->in_sec >= s->per_sec;
+	pthread_mutex_lock(&se_lock);
+	s = se_slot(fd);
+	se_roll(fd, s, now_ms);
+	over = s->in_sec >= SECEVENT_PER_SEC;
 	if (over)
 		s->pending++, s->suppressed++;
 	else
 		s->in_sec++;
-	pthread_mutex_unlock(&s->lock);
+	pthread_mutex_unlock(&se_lock);
 	if (over)
 		return -EAGAIN;
 	/* Outside the lock: O_APPEND makes each write() land whole. */
 	n = secevent_format(ev, line, sizeof(line));
-	return n < 0 ? n : se_write_all(s->fd, line, (size_t)n);
+	return n < 0 ? n : se_write_all(fd, line, (size_t)n);
 }
 
-void secevent_tick(struct secevent_sink *s, uint64_t now_ms)
+void secevent_tick(int fd, uint64_t now_ms)
 {
-	pthread_mutex_lock(&s->lock);
-	se_roll(s, now_ms);
-	pthread_mutex_unlock(&s->lock);
+	pthread_mutex_lock(&se_lock);
+	se_roll(fd, se_slot(fd), now_ms);
+	pthread_mutex_unlock(&se_lock);
 }
 
-uint64_t secevent_suppressed(struct secevent_sink *s)
+uint64_t secevent_suppressed(int fd)
 {
 	uint64_t n;
 
-	pthread_mutex_lock(&s->lock);
-	n = s->suppressed;
-	pthread_mutex_unlock(&s->lock);
+	pthread_mutex_lock(&se_lock);
+	n = se_slot(fd)->suppressed;
+	pthread_mutex_unlock(&se_lock);
 	return n;
 }

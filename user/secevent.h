@@ -11,12 +11,15 @@
  * bound per field, invalid UTF-8 and NUL bytes replaced by U+FFFD, then
  * escaped by json_write_string() (quotes, backslash, control bytes).
  *
- * A sink writes each line with one write() (an O_APPEND file, or stdout:
- * lines up to PIPE_BUF bytes never interleave on a pipe either), from any
- * thread. At most per_sec lines a second reach it; the rest are counted
- * and reported by one {"time":...,"suppressed":N} line when the next
- * second's first event (or secevent_tick()) comes, so a flood cannot fill
- * the disk.
+ * Lines go to an fd from secevent_open() (an O_APPEND file, or stdout),
+ * each with one write(), from any thread: lines up to PIPE_BUF bytes never
+ * interleave on a pipe either. Per fd at most SECEVENT_PER_SEC lines a
+ * second are written; the rest are counted and reported by one
+ * {"time":...,"suppressed":N} line when that fd's next second begins (its
+ * next event or secevent_tick()), so a flood cannot fill the disk. The cap
+ * state lives here, keyed by fd (SECEVENT_MAX_FDS of them; fds beyond
+ * share one cap): close with secevent_close() so a reused fd number
+ * starts clean.
  */
 #ifndef AEGIS_SECEVENT_H
 #define AEGIS_SECEVENT_H
@@ -29,7 +32,8 @@
 #include "http_guard.h"
 
 #define SECEVENT_LINE_MAX	16384
-#define SECEVENT_PER_SEC	1000	/* default cap of a sink */
+#define SECEVENT_PER_SEC	1000	/* lines per second per fd */
+#define SECEVENT_MAX_FDS	256
 
 struct secevent {
 	uint64_t wall_ms;		/* Unix ms; 0 = now (CLOCK_REALTIME) */
@@ -55,22 +59,22 @@ void secevent_from_verdict(struct secevent *ev, const struct http_verdict *v,
 /* One line, '\n' included, NUL-terminated. Returns its length or -ENOSPC. */
 int secevent_format(const struct secevent *ev, char *buf, size_t cap);
 
-struct secevent_sink;
+/* path "" = STDOUT_FILENO. The fd, or -errno. */
+int secevent_open(const char *path);
 
-/* path "" = stdout (not closed). per_sec 0 = SECEVENT_PER_SEC. 0 or -errno. */
-int secevent_open(const char *path, uint32_t per_sec, struct secevent_sink **out);
-void secevent_close(struct secevent_sink *s);
+/* Forgets fd's cap state and closes it (unless it is stdin/out/err). */
+void secevent_close(int fd);
 
 /*
  * Formats and writes ev; now_ms (CLOCK_MONOTONIC) drives the cap.
  * 0, -EAGAIN (suppressed by the cap), or -errno from formatting or write().
  */
-int secevent_write(struct secevent_sink *s, const struct secevent *ev, uint64_t now_ms);
+int secevent_write(int fd, const struct secevent *ev, uint64_t now_ms);
 
-/* Writes the pending "suppressed" line once its second is over. Call ~1/s. */
-void secevent_tick(struct secevent_sink *s, uint64_t now_ms);
+/* Writes fd's pending "suppressed" line once its second is over. Call ~1/s. */
+void secevent_tick(int fd, uint64_t now_ms);
 
-/* Lines suppressed since the sink was opened. */
-uint64_t secevent_suppressed(struct secevent_sink *s);
+/* Lines of fd suppressed since it was opened. */
+uint64_t secevent_suppressed(int fd);
 
 #endif /* AEGIS_SECEVENT_H */

@@ -3,6 +3,7 @@
  * per-second cap and its summary line, concurrent writers. */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -166,77 +167,83 @@ static unsigned count_lines(const char *s, const char *needle)
 	return n;
 }
 
+static int tmp_events(char *path)
+{
+	int fd = mkstemp(path);
+
+	cr_assert_geq(fd, 0);
+	close(fd);
+	fd = secevent_open(path);
+	cr_assert_gt(fd, STDERR_FILENO);
+	return fd;
+}
+
 Test(secevent, per_second_cap)
 {
 	char path[] = "/tmp/aegis-secevent-XXXXXX";
-	int fd = mkstemp(path);
-	struct secevent_sink *s;
+	int fd = tmp_events(path);
 	struct aegis_addr a;
 	struct secevent ev = sample(&a);
 	char *out;
 
-	cr_assert_geq(fd, 0);
-	close(fd);
-	cr_assert_eq(secevent_open(path, 3, &s), 0);
-	for (int i = 0; i < 3; i++)
-		cr_expect_eq(secevent_write(s, &ev, 5000 + i), 0);
-	cr_expect_eq(secevent_write(s, &ev, 5500), -EAGAIN);
-	cr_expect_eq(secevent_write(s, &ev, 5999), -EAGAIN);
-	secevent_tick(s, 5999);
-	cr_expect_eq(secevent_write(s, &ev, 6000), 0);
-	cr_expect_eq(secevent_write(s, &ev, 7000), 0);
-	cr_expect_eq(secevent_suppressed(s), 2);
-	secevent_close(s);
+	for (int i = 0; i < SECEVENT_PER_SEC; i++)
+		cr_assert_eq(secevent_write(fd, &ev, 5000 + i % 1000), 0);
+	cr_expect_eq(secevent_write(fd, &ev, 5500), -EAGAIN);
+	cr_expect_eq(secevent_write(fd, &ev, 5999), -EAGAIN);
+	secevent_tick(fd, 5999);
+	cr_expect_eq(secevent_write(fd, &ev, 6000), 0);
+	cr_expect_eq(secevent_write(fd, &ev, 7000), 0);
+	cr_expect_eq(secevent_suppressed(fd), 2);
+	secevent_close(fd);
 	out = slurp(path);
-	cr_expect_eq(count_lines(out, "\"stage\":\"rate\""), 5);
+	cr_expect_eq(count_lines(out, "\"stage\":\"rate\""), SECEVENT_PER_SEC + 2);
 	cr_expect_eq(count_lines(out, "\"suppressed\":2}\n"), 1);
 	/* The summary precedes the next second's first event. */
 	cr_expect_lt(strstr(out, "suppressed"), strstr(strstr(out, "suppressed"), "\"stage\""));
-	cr_expect_eq(count_lines(out, "\n"), 6);
+	cr_expect_eq(count_lines(out, "\n"), SECEVENT_PER_SEC + 3);
 	free(out);
+	unlink(path);
+	/* A reused fd number starts with a clean cap. */
+	strcpy(path, "/tmp/aegis-secevent-XXXXXX");
+	fd = tmp_events(path);
+	cr_expect_eq(secevent_suppressed(fd), 0);
+	secevent_close(fd);
 	unlink(path);
 }
 
 Test(secevent, open_errors)
 {
-	struct secevent_sink *s;
-
-	cr_expect_eq(secevent_open("/nonexistent-dir/x.log", 0, &s), -ENOENT);
-	cr_expect_null(s);
-	cr_assert_eq(secevent_open("", 0, &s), 0, "stdout");
-	secevent_close(s);
+	cr_expect_eq(secevent_open("/nonexistent-dir/x.log"), -ENOENT);
+	cr_expect_eq(secevent_open(""), STDOUT_FILENO);
+	secevent_close(STDOUT_FILENO);
+	cr_expect_neq(fcntl(STDOUT_FILENO, F_GETFD), -1, "stdout stays open");
 }
 
-struct thr {
-	struct secevent_sink *s;
-};
+static int shared_fd;
 
 static void *writer(void *p)
 {
 	struct aegis_addr a;
 	struct secevent ev = sample(&a);
 
+	(void)p;
 	for (int i = 0; i < 200; i++)
-		cr_assert_eq(secevent_write(((struct thr *)p)->s, &ev, 0), 0);
+		cr_assert_eq(secevent_write(shared_fd, &ev, 0), 0);
 	return NULL;
 }
 
 Test(secevent, threads_whole_lines)
 {
 	char path[] = "/tmp/aegis-secevent-XXXXXX";
-	int fd = mkstemp(path);
-	struct thr t = { 0 };
 	pthread_t th[4];
 	char *out;
 
-	cr_assert_geq(fd, 0);
-	close(fd);
-	cr_assert_eq(secevent_open(path, 100000, &t.s), 0);
+	shared_fd = tmp_events(path);
 	for (int i = 0; i < 4; i++)
-		pthread_create(&th[i], NULL, writer, &t);
+		pthread_create(&th[i], NULL, writer, NULL);
 	for (int i = 0; i < 4; i++)
 		pthread_join(th[i], NULL);
-	secevent_close(t.s);
+	secevent_close(shared_fd);
 	out = slurp(path);
 	cr_expect_eq(count_lines(out, "{\"time\""), 800);
 	cr_expect_eq(count_lines(out, "\"score\":0}\n{\"time\""), 799);
