@@ -19,7 +19,12 @@
  *
  * Modes: OFF passes everything and counts nothing; DETECT runs and counts
  * every stage (rate limiters take tokens) but turns each BLOCK into a FLAG
- * and lets the request through; ENFORCE blocks.
+ * (keeping the status enforce would send) and stops where enforce would
+ * stop, so its events are exactly what enforce would refuse; the request
+ * goes upstream. ENFORCE blocks. A FLAG from a flag-only rule (bot score,
+ * funnel action flag) does not stop the pipeline; a later block replaces it.
+ *
+ * Emitting the event of a verdict: secevent_from_verdict() (secevent.h).
  */
 #ifndef AEGIS_HTTP_GUARD_H
 #define AEGIS_HTTP_GUARD_H
