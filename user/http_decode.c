@@ -353,3 +353,110 @@ size_t hd_decode(const char *in, size_t len, char *out, size_t cap, unsigned fla
 	out[n] = '\0';
 	return n;
 }
+
+/* Bytes of a shell no-op at in[0] ($@, ${x}, <(), ...), 0 if none; *blank
+ * is set when the construct expands to a separator ($IFS). */
+static size_t shell_noop(const char *in, size_t len, bool *blank)
+{
+	*blank = false;
+	if (len >= 2 && in[0] == '$' && (in[1] == '@' || in[1] == '*' ||
+					 (in[1] >= '0' && in[1] <= '9')))
+		return 2;
+	if (len >= 3 && (in[0] == '$' || in[0] == '<') && in[1] == '(' && in[2] == ')')
+		return 3;
+	if (len >= 4 && in[0] == '$' && !strncmp(in + 1, "IFS", 3)) {
+		*blank = true;
+		return 4;
+	}
+	if (len >= 3 && in[0] == '$' && in[1] == '{') {
+		size_t i = 2;
+
+		while (i < len && i < 34 && ((in[i] | 0x20) >= 'a' && (in[i] | 0x20) <= 'z'))
+			i++;
+		if (i < len && in[i] == '}') {
+			*blank = i == 5 && !strncmp(in + 2, "IFS", 3);
+			return i + 1;
+		}
+	}
+	return 0;
+}
+
+/* A quote at in[0] closed again before the next blank. */
+static bool quote_pair(const char *in, size_t len)
+{
+	for (size_t i = 1; i < len && i < 64; i++) {
+		if (in[i] == in[0])
+			return true;
+		if (in[i] == ' ' || in[i] == '\t' || in[i] == '\n' || in[i] == '\r')
+			return false;
+	}
+	return false;
+}
+
+size_t hd_deobfuscate(const char *in, size_t len, char *out, size_t cap)
+{
+	size_t i = 0, o = 0;
+	bool changed = false;
+	char pending = 0; /* the quote that closes a pair being removed */
+
+	while (i < len && o < cap) {
+		char c = in[i];
+		bool blank;
+		size_t n;
+
+		if (c == '/' && i + 1 < len && in[i + 1] == '*') {
+			/* A MySQL executable comment runs its body: keep that. */
+			size_t e = i + 2;
+
+			if (e < len && in[e] == '!') {
+				for (e++; e < len && in[e] >= '0' && in[e] <= '9'; e++)
+					;
+				i = e;
+				changed = true;
+				continue;
+			}
+			while (e + 1 < len && !(in[e] == '*' && in[e + 1] == '/'))
+				e++;
+			i = e + 1 < len ? e + 2 : len;
+			changed = true;
+			continue;
+		}
+		if (c == '*' && i + 1 < len && in[i + 1] == '/') {
+			i += 2;	/* the end of a kept executable comment */
+			changed = true;
+			continue;
+		}
+		if ((c == '\'' || c == '"' || c == '`') && (c == pending || quote_pair(in + i, len - i))) {
+			/* Only a pair inside one word: "I'd" stays, "c'a't" goes. */
+			pending = c == pending ? 0 : c;
+			i++;
+			changed = true;
+			continue;
+		}
+		if (c == '^' || (c == '\\' && i + 1 < len && in[i + 1] != '\n')) {
+			i++;
+			changed = true;
+			continue;
+		}
+		if ((c == '$' || c == '<') && (n = shell_noop(in + i, len - i, &blank)) > 0) {
+			i += n;
+			changed = true;
+			if (blank)
+				c = ' ';
+			else
+				continue;
+		} else {
+			i++;
+		}
+		if ((c == ' ' || c == '\t') && o > 0 && out[o - 1] == ' ') {
+			changed = true;
+			continue;
+		}
+		if (c == '\t') {
+			c = ' ';
+			changed = true;
+		}
+		out[o++] = c;
+	}
+	return changed ? o : 0;
+}

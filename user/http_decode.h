@@ -56,6 +56,15 @@ size_t hd_utf8_overlong(const char *in, size_t len, char *out, size_t cap);
  * the root, the traversal sign the hygiene checks reject. */
 size_t hd_path_normalize(char *buf, size_t len, bool *escaped);
 
+/* The evasion-free reading of an argument, scanned besides the decoded one:
+ * SQL inline comments removed (the body of a MySQL executable comment
+ * kept), so SEL, an empty comment, ECT reads SELECT; shell quoting and escapes removed
+ * ('' "" `` \ ^ $@ $* ${x} $1 <() $()), so "c'a't", "c\at" and "w^ho^ami"
+ * read as the command; ${IFS} and $IFS become a blank; runs of blanks one
+ * space. Returns the output length, 0 when the result equals the input
+ * (nothing to scan twice). Never grows its input; works in place. */
+size_t hd_deobfuscate(const char *in, size_t len, char *out, size_t cap);
+
 /* Applies the flags in enum order. `out` receives the result, NUL-terminated
  * when there is room (cap > result). Uses no heap: scratch is `out` itself
  * plus a stack buffer bounded by HD_STACK; longer inputs are cut to cap. */

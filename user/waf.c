@@ -36,6 +36,7 @@ struct waf_scratch {
 	size_t n_rules;
 	char buf[WAF_FIELD_MAX + 1];
 	char json[WAF_FIELD_MAX + 1];
+	char plain[WAF_FIELD_MAX + 1]; /* hd_deobfuscate() of buf */
 };
 
 struct scan_ctx {
@@ -359,12 +360,18 @@ static int scan(struct scan_ctx *c, const char *data, size_t len)
 	return hs_scan(c->w->db, data, (unsigned)len, 0, c->s->hs, on_match, c) == HS_SUCCESS ? 0 : -1;
 }
 
+/* The decoded field, then its evasion-free reading when that differs: the
+ * rules describe plain SQL and shell, and one more scan of a short string
+ * costs less than teaching every rule every quoting and comment trick. */
 static int scan_decoded(struct scan_ctx *c, unsigned target, const char *p, size_t n, unsigned hd)
 {
 	size_t m = hd_decode(p, n, c->s->buf, sizeof(c->s->buf), hd);
 
 	c->target = target;
-	return scan(c, c->s->buf, m);
+	if (scan(c, c->s->buf, m))
+		return -1;
+	m = hd_deobfuscate(c->s->buf, m, c->s->plain, sizeof(c->s->plain));
+	return scan(c, c->s->plain, m);
 }
 
 /* name=value pairs split on sep (query strings, forms, cookies). */
