@@ -433,6 +433,20 @@ size_t hd_deobfuscate(const char *in, size_t len, char *out, size_t cap)
 			changed = true;
 			continue;
 		}
+		if ((unsigned char)c == 0xe2 && i + 2 < len && (unsigned char)in[i + 1] == 0x80 &&
+		    ((unsigned char)in[i + 2] == 0x98 || (unsigned char)in[i + 2] == 0x99)) {
+			/* Typographic quotes: some database charsets fold them to '. */
+			out[o++] = '\'';
+			i += 3;
+			changed = true;
+			continue;
+		}
+		if ((unsigned char)c == 0xc2 && i + 1 < len && (unsigned char)in[i + 1] == 0xb4) {
+			out[o++] = '\'';
+			i += 2;
+			changed = true;
+			continue;
+		}
 		if (c == '^' || (c == '\\' && i + 1 < len && in[i + 1] != '\n')) {
 			i++;
 			changed = true;

@@ -516,9 +516,14 @@ static int scan_body(struct scan_ctx *c, const struct waf_request *r)
 		return 0;
 	if (ct_is(r, "json"))
 		return scan_json(c, b, n);
-	if (ct_is(r, "x-www-form-urlencoded") || (!r->content_type && !memchr(b, '\n', n) &&
-						  !(n > 0 && (b[0] == '<' || b[0] == '{'))))
+	if (ct_is(r, "x-www-form-urlencoded"))
 		return scan_pairs(c, b, n, '&', WAF_T_BODY_NAME, WAF_T_BODY_VAL, HD_ARG);
+	/* Untyped: the backend may read it as a form or as one blob; both. */
+	if (!r->content_type && !memchr(b, '\n', n) && !(b[0] == '<' || b[0] == '{')) {
+		if (scan_pairs(c, b, n, '&', WAF_T_BODY_NAME, WAF_T_BODY_VAL, HD_ARG))
+			return -1;
+		return scan_decoded(c, WAF_T_BODY_VAL, b, n, HD_ARG);
+	}
 	if (ct_is(r, "xml") || (n > 5 && !memcmp(b, "<?xml", 5)))
 		return scan_xml(c, b, n);
 	/* multipart, text: the prefix as one value. */

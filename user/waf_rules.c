@@ -39,6 +39,23 @@
 	"strings|vi|vim|nano|su|exec|eval|timeout|xargs|sleep|time|date|echo|printf|" \
 	"env|read|diff|sort|uniq|wc|cut|file|stat|du|df|mount|curl|wget|cd|fold|bridge|paste|join|" \
 	"split|tee|rev|look|comm|expand|column|install|chattr|lsattr|cmp|base32)"
+/* Tools no English sentence starts with: a value beginning with one of them
+ * and an argument is a command line. */
+#define SYS_CMD "(?:whoami|uname|ifconfig|ipconfig|wget|curl|ncat|netcat|nslookup|chmod|chown|chgrp|nmap|" \
+	"base64|powershell|pwsh|systeminfo|tasklist|socat|busybox|crontab|useradd|usermod|userdel|mkfifo|mknod|" \
+	"nohup|xxd|hexdump|netstat|iptables|ip6tables|printenv|getent|lsof|killall|pkill|pgrep|sshpass|strace|" \
+	"ltrace|setarch|nsenter|capsh|runuser|pkexec|jrunscript|tcpdump|tshark|systemctl|journalctl|ansible(?:-\\w+)?|" \
+	"chef-\\w+|cscli|aptitude|apt-get|dpkg|rpm|yum|telnet|tftp|traceroute|tracert|ifup|ifdown|insmod|" \
+	"rmmod|modprobe|setfacl|getfacl|chattr|lsattr|sysctl|dmesg|chpasswd|visudo|poweroff|env\\s+-|set\\s+-o|export\\s+\\w+=|bash|zsh|ksh|csh|tcsh|dash|/bin/sh|sh\\s+-|irb|php\\s+-|perl\\s+-|ruby\\s+-|python[23]?\\s+-)"
+/* Windows tools whose names are not words: a value may start with one. */
+#define WIN_TOOL "icacls|cacls|bcdboot|bcdedit|vssadmin|wevtutil|schtasks|taskkill|tasklist|netsh|nltest|" \
+	"ipconfig|systeminfo|findstr|certutil|bitsadmin|wmic|mshta|rundll32|regsvr32|cscript|wscript|" \
+	"powershell|cmd|qwinsta|fsutil|diskpart|mountvol|takeown|msiexec|forfiles|odbcconf|msbuild|installutil|xcopy|attrib"
+/* cmd.exe built-ins and Windows tools. */
+#define WIN_CMD "dir|type|copy|xcopy|del|erase|ren|move|attrib|icacls|cacls|bcdboot|bcdedit|vssadmin|wevtutil|" \
+	"schtasks|sc|taskkill|tasklist|ver|whoami|netsh|nltest|ipconfig|systeminfo|findstr|where|reg|certutil|" \
+	"bitsadmin|wmic|mshta|rundll32|regsvr32|cscript|wscript|powershell|cmd|net|net1|query|qwinsta|runas|" \
+	"fsutil|diskpart|format|mountvol|cipher|takeown|msiexec|forfiles|pcalua|hh|odbcconf|msbuild|installutil"
 #define SHELL_SEP "(?:[;|\\x60\\n]|\\$\\(|&&|\\|\\||\\$\\{IFS\\})"
 
 const struct waf_builtin waf_builtin_rules[] = {
@@ -110,6 +127,57 @@ const struct waf_builtin waf_builtin_rules[] = {
 	  "\\b\\d+" SW "+(?:or|and|xor|\\|\\||&&)" SW "+(?:true|false|not" SW "+(?:true|false))\\b" },
 	{ 1025, WAF_SQLI, SQLT, 5, "PostgreSQL type cast of a column or call",
 	  "[\\w)]::(?:int[248]?|integer|bigint|smallint|double" SW "+precision|numeric|real|jsonb?|text|varchar|regclass|bytea|oid)\\b" },
+	{ 1026, WAF_SQLI, SQLT, 5, "subquery after an operator",
+	  "(?:[=(,|&<>]|\\b(?:and|or|xor|not|in|exists|where|when|then|like))" SW "*\\(" SW "*select" SW "+"
+	  "(?:\\*|@|\\d|null\\b|case\\b|if\\s*\\(|char|concat|count|sleep|top\\b|distinct\\b|[\\w.\\x60\"]+" SW "*(?:,|from\\b|\\())" },
+	{ 1027, WAF_SQLI, SQLT, 5, "time delay in a boolean or conditional context",
+	  "(?:(?:\\b(?:and|or|xor|if|then|else|select|when|not)\\b|[=(,;|&'\"+-])" SW "*(?:sleep|pg_sleep|benchmark)"
+	  "|^\\s*(?:sleep|pg_sleep))\\s*\\(\\s*\\d" },
+	{ 1028, WAF_SQLI, SQLT, 5, "error-based extraction function",
+	  "\\b(?:exp\\s*\\(\\s*~|floor\\s*\\(\\s*rand\\s*\\(|gtid_subset\\s*\\(|name_const\\s*\\(|"
+	  "(?:polygon|multipoint|multilinestring|multipolygon|geometrycollection|linestring)\\s*\\(\\s*\\(?\\s*select|"
+	  "json_keys\\s*\\(\\s*\\(|xmltype\\s*\\(|ctxsys\\.drithsx|dbms_xmlgen|utl_inaddr|"
+	  "convert\\s*\\(\\s*int\\s*,|cast\\s*\\(.{1,80}?\\bas\\s+(?:int|integer|numeric|signed|unsigned|char|varchar|nvarchar)\\b)" },
+	{ 1029, WAF_SQLI, SQLT, 5, "database catalogue or system object",
+	  "\\b(?:all_tables|user_tables|all_tab_columns|user_tab_columns|dba_users|all_users|v\\$version|sys\\.user\\$|"
+	  "master\\.\\.sys\\w+|master\\.dbo\\.|sysdatabases|sysusers|msysobjects|pg_user\\b|pg_database\\b|pg_tables\\b|pg_roles\\b|"
+	  "pg_read_file|pg_ls_dir|lo_import|lo_export|sqlite_(?:schema|temp_master|version)|mysql\\.innodb_\\w+|"
+	  "performance_schema\\.|sys\\.schema_\\w+|rdb\\$\\w+|db_name\\s*\\(|schema_name\\b|user_name\\s*\\(|"
+	  "(?:current_user|session_user|system_user|database|version|schema)\\s*\\(\\s*\\))" },
+	{ 1030, WAF_SQLI, SQLT, 5, "string built from character codes or hex",
+	  "\\b(?:char|chr|nchar)\\s*\\(\\s*\\d+\\s*(?:[,+|]\\s*(?:char|chr)?\\s*\\(?\\s*\\d+\\s*\\)?\\s*){2,}|"
+	  "\\b(?:concat(?:_ws)?|group_concat)\\s*\\([^)]{0,80}?(?:0x[0-9a-f]{2,}|@@\\w|\\b(?:user|database|version|char)\\s*\\()|"
+	  "\\bunhex\\s*\\(\\s*(?:0x)?[0-9a-f]{4,}|(?:=|\\bor\\b|\\band\\b|\\()\\s*0x[0-9a-f]{6,}\\s*(?:--|#|\\)|$)" },
+	{ 1031, WAF_SQLI, SQLT, 5, "boolean operator then a comparison of expressions",
+	  "(?:\\b(?:or|and|xor|div)|\\|\\||&&)" SW "*\\(*" SW "*(?:\\d+|[\\w.]+\\s*\\([^)]{0,40}\\))" SW "*"
+	  "(?:=|<=>|==|!=|<>|<=?|>=?|\\blike\\b|\\brlike\\b|\\bregexp\\b|\\bsounds" SW "+like\\b|\\bbetween\\b|\\bis" SW "+(?:not" SW "+)?null\\b|\\bnot" SW "*(?:like|in|between|regexp)\\b)"
+	  SW "*\\(*" SW "*(?:\\d+|[\\w.]+\\s*\\(|['\"]|select\\b)" },
+	{ 1032, WAF_SQLI, SQLT, 5, "quote then operator keyword (notnull, collate, like, regexp)",
+	  Q SW "*\\)*" SW "*(?:(?:or|and|xor|\\|\\||&&)" SW "+[\\w.]+" SW "+(?:is" SW "+)?(?:not" SW "*)?null\\b|notnull\\b|isnull\\b|collate" SW "+\\w|"
+	  "(?:not" SW "+)?(?:like|rlike|regexp|glob)" SW "+(?:binary" SW "+)?['\"(]|between" SW "+\\S+" SW "+and\\b|div" SW "+\\d|in" SW "*\\(" SW "*(?:select|\\d))" },
+	{ 1033, WAF_SQLI, SQLT, 5, "ORDER BY / GROUP BY column probe",
+	  "(?:^|['\"\\x60)]|\\d)" SW "*(?:order|group)" SW "+by" SW "+\\d+(?:" SW "*,\\s*\\d+)*" SW "*(?:--|#|/\\*|;|\\)|$|asc\\b|desc\\b)" },
+	{ 1034, WAF_SQLI, SQLT, 5, "stacked statement after a separator",
+	  ";" SW "*(?:select" SW "+[\\w@*(]|insert" SW "+into|update" SW "+\\w+" SW "+set|delete" SW "+from|drop" SW "+\\w+|"
+	  "truncate" SW "+\\w|alter" SW "+\\w+|create" SW "+\\w+|exec(?:ute)?\\b|declare\\b|shutdown\\b|set" SW "+@|"
+	  "waitfor\\b|begin" SW "+(?:declare|dbms)|copy" SW "+\\w+" SW "+(?:from|to)" SW "+program|load" SW "+data|handler" SW "+\\w+)" },
+	{ 1035, WAF_SQLI, SQLT, 5, "UNION or SELECT assembled with odd separators",
+	  "\\bunion\\b[^\\w]{0,40}(?:all|distinct)?[^\\w]{0,20}\\bselect\\b|\\bselect\\b[^\\w]{0,10}(?:null|\\d+)\\s*,\\s*(?:null|\\d+)\\s*(?:,|from\\b|--|#|$)|"
+	  "\\bselect" SW "+(?:@@\\w+|user\\s*\\(|database\\s*\\(|version\\s*\\(|load_file|pg_sleep|sleep\\s*\\(|benchmark|char\\s*\\()" },
+	{ 1036, WAF_SQLI, SQLT, 4, "quote, then an operator, then more SQL",
+	  Q SW "*(?:\\|\\||&&|\\bor\\b|\\band\\b|\\bxor\\b|\\+|;)" SW "*(?:\\(|\\d|[\\w.]+\\s*\\(|null\\b|true\\b|false\\b|not\\b|select\\b|@)" },
+	{ 1037, WAF_SQLI, SQLT, 3, "MSSQL or MySQL keyword-only probe",
+	  "\\b(?:waitfor|xp_\\w+|sp_\\w+|openrowset|opendatasource|bulk" SW "+insert|tempdb|msdb|northwind|pg_\\w+\\s*\\(|into" SW "+(?:out|dump)file)\\b" },
+	{ 1038, WAF_SQLI, SQLT, 5, "value closes a string then a comment",
+	  "^[\\w.@-]*['\"\\x60]\\)*" SW "*(?:--|#|/\\*|;)" },
+	{ 1039, WAF_SQLI, SQLT, 5, "numeric or identifier tautology",
+	  "(?:^|[\\s('\"\\x60=]|\\d)(?:or|and|xor|\\|\\||&&)" SW "+(?:(\\d+)|['\"]\\w*['\"]|\\w+)" SW "*(?:=|==|<=>|like|is)" SW "*(?:\\d+|['\"]\\w*['\"]?|\\w+)" SW "*(?:--|#|/\\*|;|\\)|$)" },
+	{ 1040, WAF_SQLI, SQLT, 5, "database-specific syntax prose never uses",
+	  "\\bprocedure" SW "+analyse\\b|\\blo_(?:get|import|export)\\s*\\(|\\bexec(?:ute)?" SW "*\\(\\s*@|"
+	  "\\b(?:msdasql|sqloledb)\\b|\\bopen(?:rowset|datasource|query)\\s*\\(|\\bdeclare" SW "+@\\w+" SW "+\\w" },
+	{ 1041, WAF_SQLI, WAF_T_ARGS | WAF_T_PATH, 5, "NoSQL query operator",
+	  "\\[\\s*\\$(?:ne|eq|gt|gte|lt|lte|in|nin|regex|where|exists|not|nor|or|and|elemmatch|expr|text|type|all|size|mod|jsonschema)\\s*\\]|"
+	  "^\\s*\\$(?:ne|nin|regex|where|exists|not|nor|or|and|elemmatch|expr|text|jsonschema|function|accumulator|lookup)\\s*$" },
 	{ 1020, WAF_SQLI, SQLT, 3, "SQL comment sequence", "/\\*.*?\\*/|--\\s*$|;\\s*--|\\x60\\s*--" },
 
 	/* ---- XSS ---- */
@@ -195,6 +263,23 @@ const struct waf_builtin waf_builtin_rules[] = {
 	{ 3015, WAF_RCE, RCET, 5, "shell separator then a bare command at the end",
 	  SHELL_SEP "\\s*" WORD_CMD "\\s*$" },
 
+	{ 3016, WAF_RCE, RCET, 5, "value that is a command line of a system tool",
+	  "^\\s*(?:/(?:usr/)?(?:local/)?s?bin/)?" SYS_CMD "(?:\\s+\\S|\\s*$)" },
+	{ 3017, WAF_RCE, RCET, 5, "command run through a wrapper (nohup, strace, sh -c ...)",
+	  "(?:^|[\\s;|&(\\x60])(?:nohup|strace|ltrace|time|timeout\\s+\\d+\\w?|nice|sudo|doas|env|exec|xargs|busybox|"
+	  "setsid|stdbuf\\s+-\\S+|flock(?:\\s+-\\w+)*\\s+\\S+|chroot\\s+\\S+|watch|unbuffer|ionice|taskset\\s+\\S+)\\s+"
+	  "(?:/(?:usr/)?s?bin/)?(?:" UNIX_CMD "|" WORD_CMD ")(?:\\s|$)|\\b(?:ba|z|k|da|c|tc|fi|a)?sh\\s+-c\\s|\\bpython[23]?\\s+-c\\s|"
+	  "\\bperl\\s+-e\\s|\\bruby\\s+-e\\s|\\bphp\\s+-r\\s|\\bnode\\s+-e\\s" },
+	{ 3018, WAF_RCE, RCET, 5, "command substitution or here-string running a command",
+	  "(?:\\$\\(|\\x60|<<<)\\s*(?:/(?:usr/)?s?bin/)?(?:" UNIX_CMD "|" WORD_CMD ")(?:[\\s)\\x60<;|]|$)" },
+	{ 3019, WAF_RCE, RCET, 5, "Windows command after a separator",
+	  "[;|&\\n]\\s*(?:" WIN_CMD ")(?:\\.exe)?(?:\\s+[/%\\w\"'.\\\\-]|\\s*$)|"
+	  "^\\s*(?:" WIN_TOOL ")(?:\\.exe)?\\s+[/%\\w\"'.\\\\-]" },
+	{ 3020, WAF_RCE, RCET, 4, "Windows environment variable", "%(?:systemroot|systemdrive|windir|comspec|programfiles|userprofile|appdata|homepath|homedrive|allusersprofile|public|computername|username)%" },
+	{ 3021, WAF_RCE, RCET, 5, "shell function definition or fork bomb",
+	  "[\\w:.]+\\s*\\(\\s*\\)\\s*\\{[^}]*[|;&][^}]*\\}\\s*(?:;|&|\\|)" },
+	{ 3022, WAF_RCE, RCET, 5, "ampersand then a command",
+	  "(?:^|[^&])&\\s*(?:/(?:usr/)?s?bin/)?" SYS_CMD "(?:\\s|$)" },
 	/* ---- path traversal / LFI ---- */
 	{ 4001, WAF_LFI, LFIT, 5, "repeated directory traversal", "(?:\\.{2,}[\\\\/;]+){2,}|(?:[\\\\/]\\.{2,}){2,}" },
 	{ 4002, WAF_LFI, LFIT, 4, "directory traversal", "(?:^|[\\\\/=\\s:'\"])\\.{2,}[\\\\/;]|[\\\\/]\\.{2,}(?:$|[\\\\/;\\x00])" },
