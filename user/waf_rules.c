@@ -102,7 +102,7 @@ const struct waf_builtin waf_builtin_rules[] = {
 	  "version|database|user|current_user|schema|length|ord|elt|make_set|floor|rand|ifnull|isnull|"
 	  "coalesce|nullif|iif|count|sum|avg|min|max)\\s*\\(" },
 	{ 1014, WAF_SQLI, SQLT, 4, "quote break-out then SQL clause",
-	  Q SW "*\\)*" SW "*(?:union|select|having|order" SW "+by|group" SW "+by|procedure" SW
+	  "['\"]" SW "*\\)*" SW "*(?:union|select|having|order" SW "+by|group" SW "+by|procedure" SW
 	  "+analyse|waitfor|exec|limit" SW "+\\d|into" SW "+(?:out|dump)file|and" SW "+\\w+\\s*\\(|or" SW "+\\w+\\s*\\()\\b" },
 	{ 1015, WAF_SQLI, SQLT, 5, "ORDER/GROUP BY column probe with comment",
 	  "\\b(?:order|group)" SW "+by" SW "+\\d+(?:\\s*,\\s*\\d+)*" SW "*(?:--|#|/\\*)" },
@@ -158,7 +158,7 @@ const struct waf_builtin waf_builtin_rules[] = {
 	{ 1033, WAF_SQLI, SQLT, 5, "ORDER BY / GROUP BY column probe",
 	  "(?:^|['\"\\x60)]|\\d)" SW "*(?:order|group)" SW "+by" SW "+\\d+(?:" SW "*,\\s*\\d+)*" SW "*(?:--|#|/\\*|;|\\)|$|asc\\b|desc\\b)" },
 	{ 1034, WAF_SQLI, SQLT, 5, "stacked statement after a separator",
-	  ";" SW "*(?:select" SW "+[\\w@*(]|insert" SW "+into|update" SW "+\\w+" SW "+set|delete" SW "+from|drop" SW "+\\w+|"
+	  ";" SW "*(?:select" SW "+(?:\\*|@|\\d|null\\b|[\\w.\\x60]+" SW "*(?:,|from\\b|\\())|insert" SW "+into|update" SW "+\\w+" SW "+set|delete" SW "+from|drop" SW "+\\w+|"
 	  "truncate" SW "+\\w|alter" SW "+\\w+|create" SW "+\\w+|exec(?:ute)?\\b|declare\\b|shutdown\\b|set" SW "+@|"
 	  "waitfor\\b|begin" SW "+(?:declare|dbms)|copy" SW "+\\w+" SW "+(?:from|to)" SW "+program|load" SW "+data|handler" SW "+\\w+)" },
 	{ 1035, WAF_SQLI, SQLT, 5, "UNION or SELECT assembled with odd separators",
@@ -171,7 +171,7 @@ const struct waf_builtin waf_builtin_rules[] = {
 	{ 1038, WAF_SQLI, SQLT, 5, "value closes a string then a comment",
 	  "^[\\w.@-]*['\"\\x60]\\)*" SW "*(?:--|#|/\\*|;)" },
 	{ 1039, WAF_SQLI, SQLT, 5, "numeric or identifier tautology",
-	  "(?:^|[\\s('\"\\x60=]|\\d)(?:or|and|xor|\\|\\||&&)" SW "+(?:(\\d+)|['\"]\\w*['\"]|\\w+)" SW "*(?:=|==|<=>|like|is)" SW "*(?:\\d+|['\"]\\w*['\"]?|\\w+)" SW "*(?:--|#|/\\*|;|\\)|$)" },
+	  "(?:^|[\\s('\"\\x60=]|\\d)(?:or|and|xor|\\|\\||&&)" SW "+(?:(\\d+)|['\"]\\w*['\"]|\\w+)" SW "*(?:=|==|<=>)" SW "*(?:\\d+|['\"]\\w*['\"]?|\\w+)" SW "*(?:--|#|/\\*|;|\\)|$)" },
 	{ 1040, WAF_SQLI, SQLT, 5, "database-specific syntax prose never uses",
 	  "\\bprocedure" SW "+analyse\\b|\\blo_(?:get|import|export)\\s*\\(|\\bexec(?:ute)?" SW "*\\(\\s*@|"
 	  "\\b(?:msdasql|sqloledb)\\b|\\bopen(?:rowset|datasource|query)\\s*\\(|\\bdeclare" SW "+@\\w+" SW "+\\w" },
@@ -190,7 +190,7 @@ const struct waf_builtin waf_builtin_rules[] = {
 	{ 2004, WAF_XSS, XSST, 5, "script URL call", "(?:javascript|vbscript|livescript)\\s*:[^\\n]{0,100}?[\\(\\x60=]" },
 	{ 2005, WAF_XSS, XSST, 5, "active content tag",
 	  "<\\s*(?:[\\w-]+:)?(?:iframe|frame|frameset|object|embed|applet|meta|base|svg|math|isindex|xss|template|"
-	  "marquee|keygen|portal|listing|xmp|plaintext|bgsound|layer|ilayer|import|vmlframe|noscript|\\?import|include)\\b" },
+	  "marquee|keygen|portal|listing|xmp|plaintext|bgsound|layer|ilayer|import|vmlframe|noscript|\\?import|include)(?:[^\\w-]|$)" },
 	{ 2006, WAF_XSS, XSST, 5, "DOM sink or cookie access",
 	  "\\b(?:document(?:\\s|/\\*.*?\\*/|\\))*(?:\\.|\\[\\s*['\"\\x60])(?:\\s|/\\*.*?\\*/)*(?:cookie|write(?:ln)?|domain|location)|window\\s*\\.\\s*(?:location|name|open)|"
 	  "\\.innerhtml\\s*=|\\.outerhtml\\s*=|location\\s*\\.\\s*(?:href|hash|replace)|"
@@ -271,7 +271,7 @@ const struct waf_builtin waf_builtin_rules[] = {
 	  "(?:/(?:usr/)?s?bin/)?(?:" UNIX_CMD "|" WORD_CMD ")(?:\\s|$)|\\b(?:ba|z|k|da|c|tc|fi|a)?sh\\s+-c\\s|\\bpython[23]?\\s+-c\\s|"
 	  "\\bperl\\s+-e\\s|\\bruby\\s+-e\\s|\\bphp\\s+-r\\s|\\bnode\\s+-e\\s" },
 	{ 3018, WAF_RCE, RCET, 5, "command substitution or here-string running a command",
-	  "(?:\\$\\(|\\x60|<<<)\\s*(?:/(?:usr/)?s?bin/)?(?:" UNIX_CMD "|" WORD_CMD ")(?:[\\s)\\x60<;|]|$)" },
+	  "(?:\\$\\(|(?:^|[;|&=(]\\s*)\\x60|<<<)\\s*(?:/(?:usr/)?s?bin/)?(?:" UNIX_CMD "|" WORD_CMD ")(?:[\\s)\\x60<;|]|$)" },
 	{ 3019, WAF_RCE, RCET, 5, "Windows command after a separator",
 	  "[;|&\\n]\\s*(?:" WIN_CMD ")(?:\\.exe)?(?:\\s+[/%\\w\"'.\\\\-]|\\s*$)|"
 	  "^\\s*(?:" WIN_TOOL ")(?:\\.exe)?\\s+[/%\\w\"'.\\\\-]" },
@@ -287,7 +287,7 @@ const struct waf_builtin waf_builtin_rules[] = {
 	  "(?:etc[\\\\/]+(?:passwd|shadow|group|gshadow|hosts|issue|hostname|crontab|sudoers|master\\.passwd|"
 	  "security[\\\\/]|mysql[\\\\/]|ssh[\\\\/]|apache2?[\\\\/]|httpd[\\\\/]|nginx[\\\\/]|profile|environment|motd|fstab|resolv\\.conf|"
 	  "inittab|init\\.d)|proc[\\\\/]+(?:self|\\d+)[\\\\/]+(?:environ|cmdline|fd|maps|status|mem|exe|cwd|root)|"
-	  "\\.ssh[\\\\/]+(?:id_|authorized_keys|known_hosts)|\\.bash_history|\\.bashrc|\\.htpasswd|\\.htaccess|"
+	  "\\.ssh[\\\\/]+(?:id_|authorized_keys|known_hosts)|[\\\\/]\\.bash_history|(?:root|home[\\\\/][\\w.-]+|\\.\\.)[\\\\/]+\\.bashrc|\\.htpasswd|\\.htaccess|"
 	  "boot\\.ini|win\\.ini|system\\.ini|windows[\\\\/]+(?:system32|win\\.ini|repair)|winnt[\\\\/]|"
 	  "inetpub[\\\\/]|\\bweb\\.config\\b|wp-config\\.php|\\.aws[\\\\/]+credentials|var[\\\\/]+log[\\\\/]|"
 	  "usr[\\\\/]+local[\\\\/]+(?:apache|etc)|proc[\\\\/]+(?:sys|net|version|cpuinfo|meminfo|interrupts|mounts|partitions|modules|kallsyms|config\\.gz)\\b|"

@@ -209,6 +209,138 @@ def gen_headers():
                                                                               ("Authorization", "Basic YW5uOnMzY3IzdA=="), ("X-Api-Key", "ak_live_%016x" % random.getrandbits(64))])))
     return out
 
+
+# ---- more realistic traffic (second batch) ----
+PROSE = [
+    "Please select your plan before Friday", "Drop us a line if you have questions", "Meet me at Union Station at 6",
+    "Order by price, then by rating", "Select all that apply", "Update: the delivery is delayed until Monday",
+    "Delete my account and all my data, please", "Insert the card and wait for the beep", "Create an account to track orders",
+    "I want to join the union", "Where can I find the user manual?", "Having trouble with the checkout page",
+    "Group by color would be a nice filter", "Drop the price and I'll buy two", "Execute the plan as discussed",
+    "The table is 120 x 80 cm; does it fold?", "Is 1=1 still true in your math class? :)", "I'm 6'2\" and need a long shirt",
+    "Sold out -- again!", "Buy 2, get 1 free; offer ends Sunday", "My daughter's 'favourite' toy broke",
+    "It's the \"best\" shoe I've owned", "Between you and me, the blue one is nicer", "Not null and void, the contract says",
+    "Like it or not, the new logo is here", "Where is my order #10233?", "Sleep well with our memory-foam pillow",
+    "Waiting for delivery since Tuesday", "Declare your customs value at checkout", "Exec summary: sales up 12%",
+    "Use ls -la to list hidden files in your home folder", "Run pip install --upgrade pip if the installer fails",
+    "The command `cat notes.txt` prints the file", "Type dir in the Windows prompt to see the files",
+    "Press Ctrl+C to stop, then type exit", "In bash, echo $HOME shows your home directory", "Try ping 8.8.8.8 to test the connection",
+    "Our cat sleeps all day; the dog barks at night", "Set the timer to 10 minutes and wait", "Find the nearest store by zip code",
+    "Copy the code from the email and paste it here", "Time to upgrade? Compare plans below", "Head office: London; branch: Leeds",
+    "Who am I? A developer who likes tea", "Less is more, said the designer", "Tail lights broken on my bike order",
+    "Kill two birds with one stone", "Sort by newest, then filter by size 10", "Read more about our privacy policy",
+    "The sum of 2 and 2 is 4", "Count me in for the workshop!", "Max 3 items per customer", "Min. order value EUR 20",
+    "Mix flour, sugar & eggs; bake 25 min", "If it rains, we'll move the party inside", "Case study: how we cut costs by 30%",
+    "When in doubt, ask support", "Then click Save and you're done", "Else we refund the difference",
+    "Char-grilled salmon with lemon", "Concatenate the two files in Excel", "Substring matching is case-sensitive",
+    "The version of the app is 4.2.1 (build 1234)", "User agreement (version 2023-11)", "Database of recipes, updated weekly",
+    "Schema.org markup helps SEO", "Benchmark results: 20% faster than last year", "Sleep(ing) bag for -10°C",
+    "Rock 'n' roll", "Guns N' Roses tour", "O'Brien & Sons", "Ma'am, your order is ready", "'Tis the season",
+    "\"Quoted\" and 'single quoted' text", "5' 11\" tall", "The '90s were great", "Don't forget: meeting @ 3pm",
+    "Price: $19.99 (was $29.99)", "Save 20% -- use code SAVE20", "Hello -- world", "A/B testing results", "50/50 chance",
+    "x = y + 2", "a < b and b > c", "3 > 2 > 1", "score >= 90 means A", "a != b", "pages 10-20; chapter 3",
+    "Mon-Fri 9:00-17:00", "#1 bestseller", "100% cotton", "R&D department", "M&M's peanut", "Barnes & Noble",
+    "C:\\Users\\ann\\Documents\\report.docx", "~/Downloads/photo.jpg", "./configure && make", "path: /home/ann/music",
+    "Or maybe not?", "And then there were none", "xor gate homework", "Select Comfort mattress", "Union Jack flag",
+    "Waitfor it... the sale starts at midnight", "Benchmark Electronics stock", "Drop table tennis bat", "Truncate long titles",
+]
+ADDRESSES = [
+    "221B Baker Street, London NW1 6XE", "1600 Amphitheatre Pkwy, Mountain View, CA 94043", "Flat 3/2, 14 O'Connell St., Dublin 1",
+    "Rue de l'Église 5, 1000 Bruxelles", "Hauptstraße 12 (Hinterhaus), 10115 Berlin", "PO Box 123; Suite #400", "c/o Smith & Co., 10 Downing St",
+    "Apt. 5-B, 350 5th Ave, New York, NY 10118", "〒100-0001 東京都千代田区", "Calle 50 #12-34, Bogotá", "Unit 7 / 22 King's Rd, Sydney NSW 2000",
+]
+PASSWORDS = ["P@ssw0rd!", "Tr0ub4dor&3", "correct horse battery staple", "s3cr3t'pass", "a;b|c&d", "pa$$word", "!@#$%^&*()_+",
+             "hunter2", "Summer2023!", "qwerty#123", "my\"pass\"", "x<y>z", "p@ss w/ space", "1234' 5678", "}{[]|\\:;'<>?,./"]
+REAL_UAS = UAS + [
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36 Edg/120.0.0.0",
+    "Mozilla/5.0 (iPad; CPU OS 16_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) CriOS/119.0.6045.169 Mobile/15E148 Safari/604.1",
+    "Mozilla/5.0 (Linux; Android 13; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/23.0 Chrome/115.0.0.0 Mobile Safari/537.36",
+    "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)", "Wget/1.21.3", "PostmanRuntime/7.35.0",
+    "Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:109.0) Gecko/20100101 Firefox/119.0", "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)",
+    "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)", "Dalvik/2.1.0 (Linux; U; Android 12; Pixel 6 Build/SQ3A.220705.003)",
+]
+CMS_POSTS = [
+    "<p>Our <strong>winter sale</strong> starts on <time datetime=\"2023-12-01\">Dec 1</time>.</p>",
+    "<figure><img src=\"/uploads/shoe.png\" alt=\"Red shoe\" loading=\"lazy\"><figcaption>New colours</figcaption></figure>",
+    "<p>Read the <a href=\"/docs/install\" title=\"Install guide\" target=\"_blank\" rel=\"noopener\">install guide</a>.</p>",
+    "<ol><li>Select a size</li><li>Add to cart</li><li>Check out</li></ol>",
+    "<p>Q&amp;A: <em>Can I return sale items?</em> Yes, within 30 days.</p>",
+    "<h3 id=\"faq\">FAQ</h3><p>Drop us a line at <a href=\"mailto:hi@example.com\">hi@example.com</a>.</p>",
+    "<p><span style=\"color:#c00;font-weight:bold\">Warning:</span> ships in 2&ndash;3 weeks.</p>",
+    "<iframe-free embed>no iframes here, just text</iframe-free embed>",
+    "<p>Code sample:</p><pre><code class=\"language-python\">print(\"hello\")</code></pre>",
+    "<p>Union Station is 5 minutes away; select the north exit.</p>",
+]
+MD_POSTS = [
+    "## Setup\n\n1. Clone the repo\n2. Run `npm install`\n3. Run `npm start`\n",
+    "To list files: `ls -la`. To see disk usage: `du -sh *`.",
+    "```bash\n# install deps\nsudo apt install build-essential\nmake && make install\n```",
+    "Query I use for the monthly report:\n```sql\nSELECT region, SUM(total) FROM orders GROUP BY region ORDER BY 2 DESC;\n```",
+    "In Python: `if x == 1 or y == 2: pass`",
+    "The JS snippet `document.getElementById('cart').textContent` returns the cart text.",
+    "| Size | EU | US |\n|---|---|---|\n| M | 40 | 7 |\n| L | 42 | 9 |",
+    "> Don't panic.\n\n-- Douglas Adams",
+    "Use `SELECT * FROM table LIMIT 10` to preview data in the admin console.",
+    "Edit ~/.bashrc and add `export PATH=$PATH:~/bin`, then restart the terminal.",
+]
+
+def gen_prose():
+    out = []
+    for t in PROSE:
+        out.append(req("GET", "/search?" + q({"q": t}), headers()))
+        out.append(req("POST", "/forum/thread/7/reply", headers([("Content-Type", "application/x-www-form-urlencoded")]),
+                       q({"body": t, "thread": 7})))
+        out.append(req("POST", "/api/v1/reviews", headers([("Content-Type", "application/json")]),
+                       json.dumps({"product": random.randint(1, 9999), "rating": random.randint(1, 5), "text": t})))
+    return out
+
+def gen_cms():
+    out = []
+    for p in CMS_POSTS + MD_POSTS:
+        for title in ["What's new", "Release \"2.0\"", "Tips & tricks"]:
+            out.append(req("POST", "/wp-admin/post.php", headers([("Content-Type", "application/x-www-form-urlencoded")]),
+                           q({"post_title": title, "content": p, "action": "editpost", "post_ID": random.randint(1, 999)})))
+        out.append(req("POST", "/api/v1/posts", headers([("Content-Type", "application/json")]),
+                       json.dumps({"title": "Draft", "body": p, "tags": ["news"], "published": False})))
+    return out
+
+def gen_accounts():
+    out = []
+    for i, pw in enumerate(PASSWORDS):
+        for user in ["ann", "j.picard", "d'angelo", "zoë"]:
+            out.append(req("POST", "/login", headers([("Content-Type", "application/x-www-form-urlencoded")]),
+                           q({"username": user, "password": pw, "csrf": "%032x" % random.getrandbits(128)})))
+        out.append(req("POST", "/api/v1/auth/login", headers([("Content-Type", "application/json")]),
+                       json.dumps({"email": random.choice(EMAILS), "password": pw})))
+    for a in ADDRESSES:
+        for n in NAMES[:4]:
+            out.append(req("POST", "/checkout/address", headers([("Content-Type", "application/x-www-form-urlencoded")]),
+                           q({"name": n, "address": a, "phone": "+44 (0)20 7946 0%03d" % random.randint(0, 999), "notes": random.choice(["", "Leave at the door; the dog's friendly", "Ring twice -- bell is broken", "Gate code: #1234*"])})))
+    return out
+
+def gen_api():
+    out = []
+    for i in range(150):
+        kind = i % 6
+        if kind == 0:
+            uri = "/api/v2/products?" + q({"filter": random.choice(["price<50", "brand=Levi's", "color in (red,blue)", "size>=42"]), "sort": random.choice(["-price", "name", "created_at desc"]), "limit": 20})
+            out.append(req("GET", uri, headers([("Accept", "application/json")], ua=random.choice(REAL_UAS))))
+        elif kind == 1:
+            out.append(req("POST", "/graphql", headers([("Content-Type", "application/json")], ua=random.choice(REAL_UAS)),
+                           json.dumps({"query": "query($id: ID!) { order(id: $id) { id status items { sku qty } } }", "variables": {"id": str(1000 + i)}})))
+        elif kind == 2:
+            out.append(req("PATCH", "/api/v1/users/%d" % i, headers([("Content-Type", "application/json")]),
+                           json.dumps({"bio": random.choice(PROSE), "website": "https://example.org/~user%d" % i, "timezone": "America/New_York"})))
+        elif kind == 3:
+            out.append(req("GET", "/api/v1/search?" + q({"q": random.choice(PROSE + SEARCHES), "lang": random.choice(["en", "de", "fr"])}),
+                           headers(ua=random.choice(REAL_UAS))))
+        elif kind == 4:
+            out.append(req("POST", "/api/v1/events", headers([("Content-Type", "application/json")]),
+                           json.dumps({"type": "click", "selector": "#buy-button > span.label", "path": "/product/%d" % i, "ts": 1700000000 + i})))
+        else:
+            out.append(req("GET", "/api/v1/files/%d/metadata" % i, headers([("X-Filename", random.choice(["holiday photo.jpg", "report (final).pdf", "notes_v2.txt", "Q3 results.xlsx"]))])))
+    return out
+
 def write(name, reqs):
     with open(os.path.join(OUT, name), "w") as f:
         f.write("%%\n".join(reqs))
@@ -220,3 +352,7 @@ write("filters.txt", gen_filters())
 write("json.txt", gen_json())
 write("uploads.txt", gen_uploads())
 write("headers.txt", gen_headers())
+write("prose.txt", gen_prose())
+write("cms.txt", gen_cms())
+write("accounts.txt", gen_accounts())
+write("api.txt", gen_api())
