@@ -519,6 +519,9 @@ static int scan_body(struct scan_ctx *c, const struct waf_request *r)
 	if (ct_is(r, "x-www-form-urlencoded"))
 		return scan_pairs(c, b, n, '&', WAF_T_BODY_NAME, WAF_T_BODY_VAL, HD_ARG);
 	/* Untyped: the backend may read it as a form or as one blob; both. */
+	/* A trailing line end (curl -d @file) does not make a form a blob. */
+	while (!r->content_type && n > 1 && (b[n - 1] == '\n' || b[n - 1] == '\r'))
+		n--;
 	if (!r->content_type && !memchr(b, '\n', n) && !(b[0] == '<' || b[0] == '{')) {
 		if (scan_pairs(c, b, n, '&', WAF_T_BODY_NAME, WAF_T_BODY_VAL, HD_ARG))
 			return -1;
