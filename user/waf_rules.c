@@ -178,6 +178,17 @@ const struct waf_builtin waf_builtin_rules[] = {
 	{ 1041, WAF_SQLI, WAF_T_ARGS | WAF_T_PATH, 5, "NoSQL query operator",
 	  "\\[\\s*\\$(?:ne|eq|gt|gte|lt|lte|in|nin|regex|where|exists|not|nor|or|and|elemmatch|expr|text|type|all|size|mod|jsonschema)\\s*\\]|"
 	  "^\\s*\\$(?:ne|nin|regex|where|exists|not|nor|or|and|elemmatch|expr|text|jsonschema|function|accumulator|lookup)\\s*$" },
+	{ 1042, WAF_SQLI, SQLT, 5, "JSON literal compared with a JSON operator (WAF bypass syntax)",
+	  "['\"][\\[{][^'\"]{0,200}[\\]}]['\"]\\s*(?:\\?[|&]?|@>|<@|->>?|#>>?|<|>|=)\\s*(?:['\"]|array\\s*\\[)|"
+	  "\\b(?:json_extract|json_contains|json_search|json_value|json_query|jsonb_\\w+)\\s*\\(\\s*['\"][\\[{]" },
+	{ 1043, WAF_SQLI, SQLT, 5, "boolean operator, column, comparison, then an operand opening",
+	  "(?:\\b(?:and|or|xor)\\s+|(?:\\|\\||&&)\\s*)[a-z_][\\w.]*\\s*(?:=|==|!=|<>|<=>)\\s*(?:['\"(]|\\d+\\s*\\)|$)|"
+	  "(?:\\|\\||&&)\\s*[a-z_][\\w.]*\\s*(?:==|!=)" },
+	{ 1044, WAF_SQLI, SQLT, 5, "SQL variable assignment or conditional expression",
+	  "\\bset" SW "+@@?[a-z_]\\w*" SW "*(?::?=)|[;>]\\s*set" SW "+@@?[a-z_]|"
+	  "\\bif\\s*\\(\\s*\\d+\\s*=(?:[^=]|$)|\\)\\s*(?:like|rlike|regexp|sounds\\s+like)\\s*\\(|"
+	  "(?:^|[=(,])\\s*case" SW "+when\\b.{0,80}?\\bthen\\b|(?:[=(,]|\\b(?:and|or))\\s*\\(\\s*select\\s*$|"
+	  ";" SW "*update" SW "+[\\w.\\x60\"]+\\s*$" },
 	{ 1020, WAF_SQLI, SQLT, 3, "SQL comment sequence", "/\\*.*?\\*/|--\\s*$|;\\s*--|\\x60\\s*--" },
 
 	/* ---- XSS ---- */
