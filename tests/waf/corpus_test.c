@@ -427,7 +427,7 @@ Test(waf_corpus, crs_true_positives, .timeout = 120)
 
 /* Benign requests: every file, requests separated by a line "%%". */
 #define FPR_MAX_PERMILLE 10 /* 1% */
-#define BENIGN_MIN 300
+#define BENIGN_MIN 1000
 
 Test(waf_corpus, benign_false_positives, .timeout = 60)
 {
@@ -500,4 +500,92 @@ Test(waf_corpus, benign_false_positives, .timeout = 60)
 	waf_free(w);
 	cr_assert_geq(total, BENIGN_MIN, "benign corpus too small: %u", total);
 	cr_assert_leq(fp * 1000, FPR_MAX_PERMILLE * total, "FPR above %d per mille", FPR_MAX_PERMILLE);
+}
+
+/* The project's own attack sets (tests/waf/attacks/CLASS.txt, one payload a
+ * line, '#' comments): each line, percent-encoded, is the value of a query
+ * argument. They ship with the repository, so CI always measures TPR even
+ * without the CRS corpus. */
+#define ATTACK_DIR "tests/waf/attacks"
+#define OWN_TPR_MIN 90
+#define OWN_MIN_PER_CLASS 25
+
+static int score_payload(const struct waf *w, struct waf_scratch *s, const char *p,
+			 struct waf_result *res)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char q[8192] = "q=";
+	size_t o = 2;
+	struct waf_request r = { .method = "GET", .method_len = 3, .path = "/search", .path_len = 7 };
+
+	for (; *p && o + 4 < sizeof(q); p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '.' || c == '_' || c == '~') {
+			q[o++] = (char)c;
+		} else {
+			q[o++] = '%';
+			q[o++] = hex[c >> 4];
+			q[o++] = hex[c & 15];
+		}
+	}
+	r.query = q;
+	r.query_len = o;
+	if (waf_inspect(w, s, &r, res))
+		return -1;
+	return res->total;
+}
+
+Test(waf_corpus, own_attack_sets, .timeout = 60)
+{
+	struct dirent **files;
+	struct waf_scratch *s;
+	struct waf *w;
+	int nf = scandir(ATTACK_DIR, &files, NULL, by_name), failed = 0, classes = 0;
+
+	cr_assert_geq(nf, 0, "%s missing (run from the repository root)", ATTACK_DIR);
+	w = corpus_waf(&s);
+	printf("\nWAF true positives on tests/waf/attacks (threshold %d, min %d%%)\n",
+	       WAF_THRESHOLD_DEFAULT, OWN_TPR_MIN);
+	for (int i = 0; i < nf; i++) {
+		char path[512], line[4096];
+		size_t l = strlen(files[i]->d_name);
+		unsigned n = 0, hit = 0;
+		FILE *f;
+
+		if (l < 5 || strcmp(files[i]->d_name + l - 4, ".txt")) {
+			free(files[i]);
+			continue;
+		}
+		snprintf(path, sizeof(path), "%s/%s", ATTACK_DIR, files[i]->d_name);
+		f = fopen(path, "r");
+		cr_assert_not_null(f, "%s", path);
+		while (fgets(line, sizeof(line), f)) {
+			struct waf_result res;
+
+			line[strcspn(line, "\r\n")] = '\0';
+			if (!line[0] || line[0] == '#')
+				continue;
+			n++;
+			if (score_payload(w, s, line, &res) >= WAF_THRESHOLD_DEFAULT)
+				hit++;
+			else
+				printf("  missed %s: %s (score %d)\n", files[i]->d_name, line, res.total);
+		}
+		fclose(f);
+		printf("%-12s %3u payloads %3u detected %5.1f%%\n", files[i]->d_name, n, hit,
+		       n ? 100.0 * hit / n : 0.0);
+		if (n < OWN_MIN_PER_CLASS || hit * 100 < OWN_TPR_MIN * n)
+			failed = 1;
+		classes++;
+		free(files[i]);
+	}
+	free(files);
+	fflush(stdout);
+	waf_scratch_free(s);
+	waf_free(w);
+	cr_assert_geq(classes, 4, "attack sets missing");
+	cr_assert_eq(failed, 0, "an attack set is below %d%% or has < %d payloads", OWN_TPR_MIN,
+		     OWN_MIN_PER_CLASS);
 }
