@@ -34,6 +34,7 @@ static const struct ctl_cmd cmds[] = {
 	{ "status", do_status, "status: interfaces, program, map fill levels" },
 	{ "events", do_events, "events: follow sampled drop events" },
 	{ "top", do_top, "top: live view (q quits)" },
+	{ "waf", do_waf, "waf test: run a request through an http proxy's WAF rules" },
 };
 
 static void usage(FILE *f)

@@ -54,5 +54,6 @@ int do_flows(struct ctl *c, int argc, char **argv);
 int do_status(struct ctl *c, int argc, char **argv);
 int do_events(struct ctl *c, int argc, char **argv);
 int do_top(struct ctl *c, int argc, char **argv);
+int do_waf(struct ctl *c, int argc, char **argv);
 
 #endif /* AEGIS_CTL_H */
