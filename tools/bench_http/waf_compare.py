@@ -18,7 +18,9 @@ way tests/waf/corpus_test.c builds them: method, uri, headers, data (a
 Content-Length, and the form Content-Type curl -d would send, are added
 when the test gives none; stages whose data is a
 list, and encoded_request stages that are not valid base64, are left
-out). Benign: tests/waf/benign/*.txt, raw requests separated by "%%"
+out). Also the project's own attack sets (tests/waf/attacks/CLASS.txt,
+classes "aegis-CLASS"): each payload percent-encoded as q in GET /search.
+Benign: tests/waf/benign/*.txt, raw requests separated by "%%"
 lines (line ends sent as CRLF, Content-Length recomputed).
 """
 import argparse
@@ -99,6 +101,22 @@ def benign_requests(d):
     return out
 
 
+def own_attacks(d):
+    """tests/waf/attacks/CLASS.txt: one payload a line ('#' comments), sent
+    percent-encoded as the value of q in GET /search (as corpus_test.c)."""
+    from urllib.parse import quote
+    out = []
+    for f in sorted(glob.glob(os.path.join(d, "*.txt"))):
+        cls = "aegis-" + os.path.basename(f)[:-4]
+        for ln in open(f, "rb").read().split(b"\n"):
+            if not ln.strip() or ln.startswith(b"#"):
+                continue
+            out.append((cls, b"GET /search?q=%s HTTP/1.1\r\nHost: localhost\r\n"
+                        b"User-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0\r\n"
+                        b"Accept: */*\r\nConnection: close\r\n\r\n" % quote(ln, safe="-._~").encode()))
+    return out
+
+
 def send(target, raw):
     host, port = target.rsplit(":", 1)
     try:
@@ -119,6 +137,8 @@ def send(target, raw):
 
 def run(a):
     reqs = [("attack", c, r) for c, r in crs_requests(a.crs)] if a.crs and os.path.isdir(a.crs) else []
+    if a.attacks and os.path.isdir(a.attacks):
+        reqs += [("attack", c, r) for c, r in own_attacks(a.attacks)]
     reqs += [("benign", c, r) for c, r in benign_requests(a.benign)]
     with ThreadPoolExecutor(8) as ex:
         codes = list(ex.map(lambda x: send(a.target, x[2]), reqs))
@@ -183,6 +203,7 @@ def main():
     ap.add_argument("--target")
     ap.add_argument("--crs")
     ap.add_argument("--benign", default="tests/waf/benign")
+    ap.add_argument("--attacks", default="tests/waf/attacks")
     ap.add_argument("--table")
     ap.add_argument("--label", action="append", default=[])
     a = ap.parse_args()
