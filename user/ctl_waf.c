@@ -69,8 +69,8 @@ static int waf_parse_args(struct waf_cli *o, int argc, char **argv)
 	};
 	int opt;
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "+c:p:f:H:d:j", longopts, NULL)) != -1) {
+	optind = 0; /* glibc: full reset, main() parsed with "+" */
+	while ((opt = getopt_long(argc, argv, "c:p:f:H:d:j", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': o->config = optarg; break;
 		case 'p': o->proxy = optarg; break;
@@ -180,9 +180,31 @@ static int waf_crlf_head(char **raw, size_t *len)
 	return 0;
 }
 
+/* A target typed on the command line may hold bytes the wire forbids
+ * (blanks, <, ", ...): percent-encode those so the payload gets through
+ * the parser as a client would send it. out has room for 3x. */
+static size_t waf_encode_target(const char *t, char *out)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t o = 0;
+
+	for (; *t; t++) {
+		unsigned char c = (unsigned char)*t;
+
+		if (c <= 0x20 || c >= 0x7f || strchr("\"<>\\^`{|}", c)) {
+			out[o++] = '%';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		} else {
+			out[o++] = (char)c;
+		}
+	}
+	return o;
+}
+
 static int waf_build_raw(const struct waf_cli *o, char **raw, size_t *len)
 {
-	size_t cap = 256 + strlen(o->method) + strlen(o->target) + (o->body ? strlen(o->body) : 0) +
+	size_t cap = 256 + strlen(o->method) + 3 * strlen(o->target) + (o->body ? strlen(o->body) : 0) +
 		     (o->host ? strlen(o->host) : 0);
 	bool has_host = false;
 	char *b;
@@ -193,7 +215,9 @@ static int waf_build_raw(const struct waf_cli *o, char **raw, size_t *len)
 	b = malloc(cap);
 	if (!b)
 		return ctl_fail("waf test: out of memory");
-	n = (size_t)snprintf(b, cap, "%s %s HTTP/1.1\r\n", o->method, o->target);
+	n = (size_t)snprintf(b, cap, "%s ", o->method);
+	n += waf_encode_target(o->target, b + n);
+	n += (size_t)snprintf(b + n, cap - n, " HTTP/1.1\r\n");
 	for (size_t i = 0; i < o->n_hdrs; i++) {
 		has_host |= !strncasecmp(o->hdrs[i], "host:", 5);
 		n += (size_t)snprintf(b + n, cap - n, "%s\r\n", o->hdrs[i]);
