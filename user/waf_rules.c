@@ -87,7 +87,7 @@ const struct waf_builtin waf_builtin_rules[] = {
 	{ 1010, WAF_SQLI, SQLT, 5, "stacked query",
 	  "(?:^|[\\w'\"\\x60)])" SW "*;" SW "*(?:"
 	  "(?:drop|truncate|alter|create)" SW "+(?:table|database|schema|user|procedure|function|view|index)\\b|"
-	  "insert" SW "+into\\b|update" SW "+[\\w.\\x60\"]+" SW "+set\\b|delete" SW "+from\\b|exec(?:ute)?" SW "+[\\w@]|"
+	  "insert" SW "+into\\b|update" SW "+[\\w.\\x60\"]+" SW "+set\\b|delete" SW "+from\\b|exec(?:ute)?" SW "*(?:[@(]|xp_|sp_|master\\.|immediate\\b)|"
 	  "declare" SW "+@|shutdown\\b|select" SW "+(?:\\*|@|null\\b|\\d|[\\w.]+\\s*(?:,|\\bfrom\\b|\\())|set" SW "+@|"
 	  "grant" SW "+\\w+" SW "+on\\b|waitfor" SW "+\\w)" },
 	{ 1011, WAF_SQLI, SQLT, 2, "SELECT ... FROM",
@@ -158,9 +158,12 @@ const struct waf_builtin waf_builtin_rules[] = {
 	{ 1033, WAF_SQLI, SQLT, 5, "ORDER BY / GROUP BY column probe",
 	  "(?:^|['\"\\x60)]|\\d)" SW "*(?:order|group)" SW "+by" SW "+\\d+(?:" SW "*,\\s*\\d+)*" SW "*(?:--|#|/\\*|;|\\)|$|asc\\b|desc\\b)" },
 	{ 1034, WAF_SQLI, SQLT, 5, "stacked statement after a separator",
-	  ";" SW "*(?:select" SW "+(?:\\*|@|\\d|null\\b|[\\w.\\x60]+" SW "*(?:,|from\\b|\\())|insert" SW "+into|update" SW "+\\w+" SW "+set|delete" SW "+from|drop" SW "+\\w+|"
-	  "truncate" SW "+\\w|alter" SW "+\\w+|create" SW "+\\w+|exec(?:ute)?\\b|declare\\b|shutdown\\b|set" SW "+@|"
-	  "waitfor\\b|begin" SW "+(?:declare|dbms)|copy" SW "+\\w+" SW "+(?:from|to)" SW "+program|load" SW "+data|handler" SW "+\\w+)" },
+	  ";" SW "*(?:select" SW "+(?:\\*|@|\\d|null\\b|[\\w.\\x60]+" SW "*(?:,|from\\b|\\())|insert" SW "+into\\b|"
+	  "update" SW "+[\\w.\\x60\"]+" SW "+set\\b|delete" SW "+from\\b|"
+	  "(?:drop|create|alter|truncate)" SW "+(?:table|database|schema|user|login|procedure|function|view|index|trigger|column)\\b|"
+	  "exec(?:ute)?" SW "*(?:[@(]|xp_|sp_|master\\.|immediate\\b)|declare" SW "+@|shutdown" SW "*(?:--|#|;|$|with\\b)|"
+	  "set" SW "+@|waitfor" SW "+(?:delay|time)\\b|begin" SW "+(?:declare|dbms)|copy" SW "+\\w+" SW "+(?:from|to)" SW "+program|"
+	  "load" SW "+data" SW "+(?:local" SW "+)?infile|handler" SW "+\\w+" SW "+(?:open|read)\\b)" },
 	{ 1035, WAF_SQLI, SQLT, 5, "UNION or SELECT assembled with odd separators",
 	  "\\bunion\\b[^\\w]{0,40}(?:all|distinct)?[^\\w]{0,20}\\bselect\\b|\\bselect\\b[^\\w]{0,10}(?:null|\\d+)\\s*,\\s*(?:null|\\d+)\\s*(?:,|from\\b|--|#|$)|"
 	  "\\bselect" SW "+(?:@@\\w+|user\\s*\\(|database\\s*\\(|version\\s*\\(|load_file|pg_sleep|sleep\\s*\\(|benchmark|char\\s*\\()" },

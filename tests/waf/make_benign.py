@@ -242,7 +242,9 @@ PROSE = [
     "Mon-Fri 9:00-17:00", "#1 bestseller", "100% cotton", "R&D department", "M&M's peanut", "Barnes & Noble",
     "C:\\Users\\ann\\Documents\\report.docx", "~/Downloads/photo.jpg", "./configure && make", "path: /home/ann/music",
     "Or maybe not?", "And then there were none", "xor gate homework", "Select Comfort mattress", "Union Jack flag",
-    "Waitfor it... the sale starts at midnight", "Benchmark Electronics stock", "Drop table tennis bat", "Truncate long titles",
+    "Waitfor it... the sale starts at midnight", "Please select your plan; drop us a line",
+    "Great quarter; exec summary attached", "Landed; declare your items at customs", "Nice; create an account first",
+    "Sorry; update your address please", "Thanks; delete my old card", "Hi; select a colour and a size", "Benchmark Electronics stock", "Drop table tennis bat", "Truncate long titles",
 ]
 ADDRESSES = [
     "221B Baker Street, London NW1 6XE", "1600 Amphitheatre Pkwy, Mountain View, CA 94043", "Flat 3/2, 14 O'Connell St., Dublin 1",
