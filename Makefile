@@ -143,6 +143,7 @@ run: deps all
 bench: all
 	$(Q)tools/deps.sh --bench
 	$(Q)tools/bench.sh $(BUILD)
+	$(Q)tools/bench_http.sh $(BUILD)
 
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux.h

@@ -5,9 +5,12 @@ set -eu
 
 PKGS="clang llvm make gcc pkg-config libbpf-dev libxdp-dev xdp-tools bpftool
 liburing-dev libyaml-dev libcriterion-dev libelf-dev zlib1g-dev libssl-dev libhyperscan-dev node-llhttp
-iproute2 iputils-ping netcat-openbsd hping3 tcpdump curl python3 procps kmod"
+iproute2 iputils-ping netcat-openbsd hping3 tcpdump curl wrk python3 procps kmod"
 # Peers for `make bench` only (tools/deps.sh --bench): tests never need them.
-[ "${1:-}" = --bench ] && PKGS="$PKGS haproxy nginx libnginx-mod-stream iperf3"
+# HTTP: nginx + ModSecurity v3 + OWASP CRS as a WAF peer; python3-yaml reads
+# the CRS regression corpus (tools/bench_http/waf_compare.py).
+[ "${1:-}" = --bench ] && PKGS="$PKGS haproxy nginx libnginx-mod-stream iperf3
+libnginx-mod-http-modsecurity modsecurity-crs python3-yaml"
 
 missing=""
 for p in $PKGS; do
