@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * Circuit breakers: one 64-bit atomic word per target holds the state,
- * the half-open trial counts and the time of the last transition, so
+ * the half-open trial count and the time of the last transition, so
  * every transition is a single compare-and-swap and no thread can see a
  * state with another state's timestamp. The consecutive-failure count
  * lives beside it (it only matters while CLOSED). See breaker.h.
@@ -13,10 +13,10 @@
 
 #include "breaker.h"
 
-/* word: state (2 bits) | taken (10) | pending (10) | since_ms (42) */
+/* word: state (2 bits) | trials taken (10) | since_ms (52) */
 #define W_TRIAL_BITS	10
 #define W_TRIAL_MASK	((1u << W_TRIAL_BITS) - 1)
-#define W_SINCE_SHIFT	(2 + 2 * W_TRIAL_BITS)
+#define W_SINCE_SHIFT	(2 + W_TRIAL_BITS)
 #define W_SINCE_MASK	((1ull << (64 - W_SINCE_SHIFT)) - 1)
 
 _Static_assert(BREAKER_MAX_HALF_OPEN <= W_TRIAL_MASK, "trial counts must fit the word");
@@ -42,18 +42,12 @@ static unsigned w_taken(uint64_t w)
 	return (unsigned)(w >> 2) & W_TRIAL_MASK;
 }
 
-static unsigned w_pending(uint64_t w)
+static uint64_t w_make(unsigned state, unsigned taken, uint64_t now)
 {
-	return (unsigned)(w >> (2 + W_TRIAL_BITS)) & W_TRIAL_MASK;
+	return state | (uint64_t)taken << 2 | (now & W_SINCE_MASK) << W_SINCE_SHIFT;
 }
 
-static uint64_t w_make(unsigned state, unsigned taken, unsigned pending, uint64_t now)
-{
-	return state | (uint64_t)taken << 2 | (uint64_t)pending << (2 + W_TRIAL_BITS) |
-	       (now & W_SINCE_MASK) << W_SINCE_SHIFT;
-}
-
-/* Wraps modulo 2^42 ms (139 years), so any monotonic clock works. */
+/* Wraps modulo 2^52 ms, so any monotonic clock works. */
 static uint64_t w_elapsed(uint64_t w, uint64_t now)
 {
 	return ((now & W_SINCE_MASK) - (w >> W_SINCE_SHIFT)) & W_SINCE_MASK;
@@ -78,7 +72,7 @@ int breaker_set_new(struct breaker_set **out, size_t n_targets, uint32_t failure
 		return -ENOMEM;
 	}
 	for (i = 0; i < n_targets; i++) {
-		atomic_init(&b->t[i].w, w_make(BREAKER_CLOSED, 0, 0, 0));
+		atomic_init(&b->t[i].w, w_make(BREAKER_CLOSED, 0, 0));
 		atomic_init(&b->t[i].fails, 0);
 	}
 	b->n = n_targets;
@@ -113,14 +107,13 @@ bool breaker_allow(struct breaker_set *b, size_t target, uint64_t now_ms)
 		case BREAKER_OPEN:
 			if (w_elapsed(w, now_ms) < b->open_ms)
 				return false;
-			nw = w_make(BREAKER_HALF_OPEN, 1, 1, now_ms);
+			nw = w_make(BREAKER_HALF_OPEN, 1, now_ms);
 			break;
 		default:
 			if (w_taken(w) < b->half_open)
-				nw = w_make(BREAKER_HALF_OPEN, w_taken(w) + 1, w_pending(w) + 1, 0) |
-				     (w & (W_SINCE_MASK << W_SINCE_SHIFT));
+				nw = w + (1u << 2);	/* one more trial, same since */
 			else if (w_elapsed(w, now_ms) >= b->open_ms)
-				nw = w_make(BREAKER_HALF_OPEN, 1, 1, now_ms);	/* trials lost */
+				nw = w_make(BREAKER_HALF_OPEN, 1, now_ms);	/* trials lost */
 			else
 				return false;
 			break;
@@ -141,7 +134,7 @@ static void report_closed(struct breaker_set *b, struct breaker *t, uint64_t w, 
 	if (atomic_fetch_add(&t->fails, 1) + 1 < b->failures)
 		return;
 	/* A failed CAS means another report already moved the state on. */
-	if (atomic_compare_exchange_strong(&t->w, &w, w_make(BREAKER_OPEN, 0, 0, now_ms)))
+	if (atomic_compare_exchange_strong(&t->w, &w, w_make(BREAKER_OPEN, 0, now_ms)))
 		atomic_store(&t->fails, 0);
 }
 
@@ -162,9 +155,9 @@ void breaker_report(struct breaker_set *b, size_t target, bool ok, uint64_t now_
 		case BREAKER_OPEN:
 			return;		/* admitted before it opened: says nothing new */
 		default:
-			if (!w_pending(w))
-				return;
-			nw = w_make(ok ? BREAKER_CLOSED : BREAKER_OPEN, 0, 0, now_ms);
+			/* A trial's result, or a late one from before it opened:
+			 * indistinguishable, and either is fresh news. */
+			nw = w_make(ok ? BREAKER_CLOSED : BREAKER_OPEN, 0, now_ms);
 			if (!atomic_compare_exchange_weak(&t->w, &w, nw))
 				continue;
 			if (ok)

@@ -13,9 +13,10 @@
  * The caller reports 5xx responses, connect errors and timeouts as
  * failures. Reports carry no ticket, so results of requests admitted
  * before a state change are tolerated, not tracked: while OPEN every
- * report is ignored (late successes cannot close it, late failures cannot
- * extend it); in HALF_OPEN only as many reports count as trials are
- * outstanding. failures == 0 turns the breaker off (always CLOSED).
+ * report is ignored (a late success cannot close it, a late failure
+ * cannot extend it); in HALF_OPEN the first report decides, be it a
+ * trial's or a late one (either is news from the upstream at that time).
+ * failures == 0 turns the breaker off (always CLOSED).
  * A target index out of range is always allowed (the breaker never
  * invents an outage) and its reports are ignored.
  */

@@ -86,7 +86,7 @@ Test(breaker, late_reports)
 	breaker_report(b, 0, false, 900);
 	cr_assert_eq(breaker_state(b, 0, 1010), BREAKER_HALF_OPEN,
 		     "a late failure must not extend it");
-	/* half-open with no trial out: reports count for nothing */
+	/* past open_ms but no trial taken yet: still open, reports ignored */
 	breaker_report(b, 0, true, 1010);
 	cr_assert_not(breaker_state(b, 0, 1010) == BREAKER_CLOSED);
 	breaker_set_free(b);
