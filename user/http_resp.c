@@ -60,6 +60,9 @@ struct http_resp {
 	bool keep_alive, upgrade;
 
 	bool msg_done;		/* llhttp: on_message_complete seen */
+	const char *scan;	/* chunked: framing bytes checked up to here */
+	char prev;		/* chunked: last framing byte seen */
+	bool bare_lf;
 	bool ll_in_value;
 	unsigned ll_fields;	/* header fields llhttp saw in the head */
 	llhttp_t lp;
@@ -94,6 +97,32 @@ static int cb_headers_complete(llhttp_t *p)
 	return ((struct http_resp *)p->data)->body == RB_NONE ? 1 : 0;
 }
 
+/*
+ * llhttp 8.1.0 accepts a bare LF ending the trailer section; a client
+ * could then disagree about where the message ends, and we forward the
+ * framing raw. So every LF outside chunk data must follow a CR.
+ */
+static void scan_framing(struct http_resp *r, const char *end)
+{
+	for (; r->scan < end; r->scan++) {
+		if (*r->scan == '\n' && r->prev != '\r')
+			r->bare_lf = true;
+		r->prev = *r->scan;
+	}
+}
+
+static int cb_body(llhttp_t *p, const char *at, size_t n)
+{
+	struct http_resp *r = p->data;
+
+	if (r->body != RB_CHUNKED)
+		return 0;
+	scan_framing(r, at);
+	r->scan = at + n;
+	r->prev = 0;
+	return r->bare_lf ? -1 : 0;
+}
+
 static int cb_message_complete(llhttp_t *p)
 {
 	((struct http_resp *)p->data)->msg_done = true;
@@ -118,6 +147,7 @@ struct http_resp *http_resp_new(size_t max_head)
 	r->ls.on_header_field = cb_field;
 	r->ls.on_header_value = cb_value;
 	r->ls.on_headers_complete = cb_headers_complete;
+	r->ls.on_body = cb_body;
 	r->ls.on_message_complete = cb_message_complete;
 	r->st = RS_IDLE;
 	return r;
@@ -145,7 +175,8 @@ void http_resp_start(struct http_resp *r, unsigned req_method_bit)
 	r->has_cl = r->has_te = false;
 	r->cl = 0;
 	r->keep_alive = r->upgrade = false;
-	r->msg_done = r->ll_in_value = false;
+	r->msg_done = r->ll_in_value = r->bare_lf = false;
+	r->prev = 0;
 	r->ll_fields = 0;
 	llhttp_init(&r->lp, HTTP_RESPONSE, &r->ls);
 	r->lp.data = r;
@@ -375,7 +406,14 @@ static enum http_resp_ev feed_body(struct http_resp *r, const char *in, size_t l
 
 	if (!len)
 		return HTTP_RESP_MORE;
+	r->scan = in;
 	e = llhttp_execute(&r->lp, in, len);
+	if (r->body == RB_CHUNKED)
+		scan_framing(r, e == HPE_OK ? in + len : llhttp_get_error_pos(&r->lp));
+	if (r->bare_lf) {
+		*used = (size_t)(r->scan - in);
+		return fail(r, "bare LF in chunked framing");
+	}
 	if (e == HPE_OK) {
 		*used = len;
 		return HTTP_RESP_MORE;

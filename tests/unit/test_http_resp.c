@@ -131,6 +131,9 @@ Test(http_resp, chunked_ext_trailers)
 		  "0\r\nX-Trailer: 1\r\n\r\n");
 	check_all("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
 		  HTTP_M_GET, "H200 D ", "0\r\n\r\n");
+	/* LF and CR inside chunk data are data, not framing */
+	check_all("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n\n\r\n\n\r\n0\r\n\r\n",
+		  HTTP_M_GET, "H200 D ", "4\r\n\n\r\n\n\r\n0\r\n\r\n");
 }
 
 Test(http_resp, bodiless)
@@ -246,6 +249,11 @@ Test(http_resp, malformed_heads)
 	    "H200 X ", "invalid chunked framing");
 	bad("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "H200 X ",
 	    "invalid chunked framing");
+	/* llhttp 8.1.0 would end the message at the bare LF */
+	bad("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX: 1\r\n\n", "H200 X ",
+	    "bare LF in chunked framing");
+	bad("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\n", "H200 X ",
+	    "bare LF in chunked framing");
 }
 
 Test(http_resp, head_limits)
