@@ -194,6 +194,11 @@ check "GET through the proxy: the upstream's echo" \
 	jpy "d['upstream'] == 'A' and d['method'] == 'GET' and d['target'] == '/hello?x=1'" <<EOF
 $out
 EOF
+out=$(hcurl -g -H 'Host: a.test' "http://[2001:db8::1]/v6")
+check "GET over IPv6: echoed, X-Real-IP is the IPv6 client" \
+	jpy "d['upstream'] == 'A' and d['headers'].get('x-real-ip') == '2001:db8::2'" <<EOF
+$out
+EOF
 for n in 0 1 10485760; do
 	want=$(sha256sum < "$RUN/body.$n" | cut -d' ' -f1)
 	out=$(hcurl -H 'Host: a.test' -H 'Content-Type: application/octet-stream' \
