@@ -419,6 +419,9 @@ size_t hd_deobfuscate(const char *in, size_t len, char *out, size_t cap)
 				e++;
 			i = e + 1 < len ? e + 2 : len;
 			changed = true;
+			/* SQL reads a comment as a blank ("or/ * * /1=1"). */
+			if (o > 0 && out[o - 1] != ' ')
+				out[o++] = ' ';
 			continue;
 		}
 		if (c == '*' && i + 1 < len && in[i + 1] == '/') {

@@ -128,10 +128,10 @@ const struct waf_builtin waf_builtin_rules[] = {
 	{ 1025, WAF_SQLI, SQLT, 5, "PostgreSQL type cast of a column or call",
 	  "[\\w)]::(?:int[248]?|integer|bigint|smallint|double" SW "+precision|numeric|real|jsonb?|text|varchar|regclass|bytea|oid)\\b" },
 	{ 1026, WAF_SQLI, SQLT, 5, "subquery after an operator",
-	  "(?:[=(,|&<>]|\\b(?:and|or|xor|not|in|exists|where|when|then|like))" SW "*\\(" SW "*select" SW "+"
-	  "(?:\\*|@|\\d|null\\b|case\\b|if\\s*\\(|char|concat|count|sleep|top\\b|distinct\\b|[\\w.\\x60\"]+" SW "*(?:,|from\\b|\\())" },
+	  "(?:[=(,|&<>]|\\b(?:and|or|xor|not|in|exists|where|when|then|like))\\s*\\(\\s*select\\s+"
+	  "(?:\\*|@|\\d|null\\b|case\\b|if\\s*\\(|char|concat|count|sleep|top\\b|distinct\\b|[\\w.\\x60\"]+\\s*(?:,|from\\b|\\())" },
 	{ 1027, WAF_SQLI, SQLT, 5, "time delay in a boolean or conditional context",
-	  "(?:(?:\\b(?:and|or|xor|if|then|else|select|when|not)\\b|[=(,;|&'\"+-])" SW "*(?:sleep|pg_sleep|benchmark)"
+	  "(?:(?:\\b(?:and|or|xor|if|then|else|select|when|not)\\b|[=(,;|&'\"+-])\\s*(?:sleep|pg_sleep|benchmark)"
 	  "|^\\s*(?:sleep|pg_sleep))\\s*\\(\\s*\\d" },
 	{ 1028, WAF_SQLI, SQLT, 5, "error-based extraction function",
 	  "\\b(?:exp\\s*\\(\\s*~|floor\\s*\\(\\s*rand\\s*\\(|gtid_subset\\s*\\(|name_const\\s*\\(|"
@@ -149,35 +149,35 @@ const struct waf_builtin waf_builtin_rules[] = {
 	  "\\b(?:concat(?:_ws)?|group_concat)\\s*\\([^)]{0,80}?(?:0x[0-9a-f]{2,}|@@\\w|\\b(?:user|database|version|char)\\s*\\()|"
 	  "\\bunhex\\s*\\(\\s*(?:0x)?[0-9a-f]{4,}|(?:=|\\bor\\b|\\band\\b|\\()\\s*0x[0-9a-f]{6,}\\s*(?:--|#|\\)|$)" },
 	{ 1031, WAF_SQLI, SQLT, 5, "boolean operator then a comparison of expressions",
-	  "(?:\\b(?:or|and|xor|div)|\\|\\||&&)" SW "*\\(*" SW "*(?:\\d+|[\\w.]+\\s*\\([^)]{0,40}\\))" SW "*"
-	  "(?:=|<=>|==|!=|<>|<=?|>=?|\\blike\\b|\\brlike\\b|\\bregexp\\b|\\bsounds" SW "+like\\b|\\bbetween\\b|\\bis" SW "+(?:not" SW "+)?null\\b|\\bnot" SW "*(?:like|in|between|regexp)\\b)"
-	  SW "*\\(*" SW "*(?:\\d+|[\\w.]+\\s*\\(|['\"]|select\\b)" },
+	  "(?:\\b(?:or|and|xor|div)|\\|\\||&&)\\s*\\(*\\s*(?:\\d+|[\\w.]+\\s*\\([^)]{0,40}\\))\\s*"
+	  "(?:=|<=>|==|!=|<>|<=?|>=?|\\blike\\b|\\brlike\\b|\\bregexp\\b|\\bsounds\\s+like\\b|\\bbetween\\b|\\bis\\s+(?:not\\s+)?null\\b|\\bnot\\s*(?:like|in|between|regexp)\\b)"
+	  SW "*\\(*\\s*(?:\\d+|[\\w.]+\\s*\\(|['\"]|select\\b)" },
 	{ 1032, WAF_SQLI, SQLT, 5, "quote then operator keyword (notnull, collate, like, regexp)",
-	  Q SW "*\\)*" SW "*(?:(?:or|and|xor|\\|\\||&&)" SW "+[\\w.]+" SW "+(?:is" SW "+)?(?:not" SW "*)?null\\b|notnull\\b|isnull\\b|collate" SW "+\\w|"
-	  "(?:not" SW "+)?(?:like|rlike|regexp|glob)" SW "+(?:binary" SW "+)?['\"(]|between" SW "+\\S+" SW "+and\\b|div" SW "+\\d|in" SW "*\\(" SW "*(?:select|\\d))" },
+	  Q SW "*\\)*\\s*(?:(?:or|and|xor|\\|\\||&&)\\s+[\\w.]+\\s+(?:is\\s+)?(?:not\\s*)?null\\b|notnull\\b|isnull\\b|collate\\s+\\w|"
+	  "(?:not\\s+)?(?:like|rlike|regexp|glob)\\s+(?:binary\\s+)?['\"(]|between\\s+\\S+\\s+and\\b|div\\s+\\d|in\\s*\\(\\s*(?:select|\\d))" },
 	{ 1033, WAF_SQLI, SQLT, 5, "ORDER BY / GROUP BY column probe",
-	  "(?:^|['\"\\x60)]|\\d)" SW "*(?:order|group)" SW "+by" SW "+\\d+(?:" SW "*,\\s*\\d+)*" SW "*(?:--|#|/\\*|;|\\)|$|asc\\b|desc\\b)" },
+	  "(?:^|['\"\\x60)]|\\d)\\s*(?:order|group)\\s+by\\s+\\d+(?:\\s*,\\s*\\d+)*\\s*(?:--|#|/\\*|;|\\)|$|asc\\b|desc\\b)" },
 	{ 1034, WAF_SQLI, SQLT, 5, "stacked statement after a separator",
-	  ";" SW "*(?:select" SW "+(?:\\*|@|\\d|null\\b|[\\w.\\x60]+" SW "*(?:,|from\\b|\\())|insert" SW "+into\\b|"
-	  "update" SW "+[\\w.\\x60\"]+" SW "+set\\b|delete" SW "+from\\b|"
-	  "(?:drop|create|alter|truncate)" SW "+(?:table|database|schema|user|login|procedure|function|view|index|trigger|column)\\b|"
-	  "exec(?:ute)?" SW "*(?:[@(]|xp_|sp_|master\\.|immediate\\b)|declare" SW "+@|shutdown" SW "*(?:--|#|;|$|with\\b)|"
-	  "set" SW "+@|waitfor" SW "+(?:delay|time)\\b|begin" SW "+(?:declare|dbms)|copy" SW "+\\w+" SW "+(?:from|to)" SW "+program|"
-	  "load" SW "+data" SW "+(?:local" SW "+)?infile|handler" SW "+\\w+" SW "+(?:open|read)\\b)" },
+	  ";\\s*(?:select\\s+(?:\\*|@|\\d|null\\b|[\\w.\\x60]+\\s*(?:,|from\\b|\\())|insert\\s+into\\b|"
+	  "update\\s+[\\w.\\x60\"]+\\s+set\\b|delete\\s+from\\b|"
+	  "(?:drop|create|alter|truncate)\\s+(?:table|database|schema|user|login|procedure|function|view|index|trigger|column)\\b|"
+	  "exec(?:ute)?\\s*(?:[@(]|xp_|sp_|master\\.|immediate\\b)|declare\\s+@|shutdown\\s*(?:--|#|;|$|with\\b)|"
+	  "set\\s+@|waitfor\\s+(?:delay|time)\\b|begin\\s+(?:declare|dbms)|copy\\s+\\w+\\s+(?:from|to)\\s+program|"
+	  "load\\s+data\\s+(?:local\\s+)?infile|handler\\s+\\w+\\s+(?:open|read)\\b)" },
 	{ 1035, WAF_SQLI, SQLT, 5, "UNION or SELECT assembled with odd separators",
 	  "\\bunion\\b[^\\w]{0,40}(?:all|distinct)?[^\\w]{0,20}\\bselect\\b|\\bselect\\b[^\\w]{0,10}(?:null|\\d+)\\s*,\\s*(?:null|\\d+)\\s*(?:,|from\\b|--|#|$)|"
-	  "\\bselect" SW "+(?:@@\\w+|user\\s*\\(|database\\s*\\(|version\\s*\\(|load_file|pg_sleep|sleep\\s*\\(|benchmark|char\\s*\\()" },
+	  "\\bselect\\s+(?:@@\\w+|user\\s*\\(|database\\s*\\(|version\\s*\\(|load_file|pg_sleep|sleep\\s*\\(|benchmark|char\\s*\\()" },
 	{ 1036, WAF_SQLI, SQLT, 4, "quote, then an operator, then more SQL",
-	  Q SW "*(?:\\|\\||&&|\\bor\\b|\\band\\b|\\bxor\\b|\\+|;)" SW "*(?:\\(|\\d|[\\w.]+\\s*\\(|null\\b|true\\b|false\\b|not\\b|select\\b|@)" },
+	  Q SW "*(?:\\|\\||&&|\\bor\\b|\\band\\b|\\bxor\\b|\\+|;)\\s*(?:\\(|\\d|[\\w.]+\\s*\\(|null\\b|true\\b|false\\b|not\\b|select\\b|@)" },
 	{ 1037, WAF_SQLI, SQLT, 3, "MSSQL or MySQL keyword-only probe",
-	  "\\b(?:waitfor|xp_\\w+|sp_\\w+|openrowset|opendatasource|bulk" SW "+insert|tempdb|msdb|northwind|pg_\\w+\\s*\\(|into" SW "+(?:out|dump)file)\\b" },
+	  "\\b(?:waitfor|xp_(?:cmdshell|reg\\w+|dirtree|fileexist|servicecontrol)|sp_(?:executesql|oacreate|oamethod|makewebtask|configure|addsrvrolemember|password)|openrowset|opendatasource|bulk\\s+insert|tempdb|msdb|northwind|into\\s+(?:out|dump)file)\\b" },
 	{ 1038, WAF_SQLI, SQLT, 5, "value closes a string then a comment",
-	  "^[\\w.@-]*['\"\\x60]\\)*" SW "*(?:--|#|/\\*|;)" },
+	  "^[\\w.@-]*['\"\\x60]\\)*\\s*(?:--|#|/\\*|;)" },
 	{ 1039, WAF_SQLI, SQLT, 5, "numeric or identifier tautology",
-	  "(?:^|[\\s('\"\\x60=]|\\d)(?:or|and|xor|\\|\\||&&)" SW "+(?:(\\d+)|['\"]\\w*['\"]|\\w+)" SW "*(?:=|==|<=>)" SW "*(?:\\d+|['\"]\\w*['\"]?|\\w+)" SW "*(?:--|#|/\\*|;|\\)|$)" },
+	  "(?:^|[\\s('\"\\x60=]|\\d)(?:or|and|xor|\\|\\||&&)\\s+(?:(\\d+)|['\"]\\w*['\"]|\\w+)\\s*(?:=|==|<=>)\\s*(?:\\d+|['\"]\\w*['\"]?|\\w+)\\s*(?:--|#|/\\*|;|\\)|$)" },
 	{ 1040, WAF_SQLI, SQLT, 5, "database-specific syntax prose never uses",
-	  "\\bprocedure" SW "+analyse\\b|\\blo_(?:get|import|export)\\s*\\(|\\bexec(?:ute)?" SW "*\\(\\s*@|"
-	  "\\b(?:msdasql|sqloledb)\\b|\\bopen(?:rowset|datasource|query)\\s*\\(|\\bdeclare" SW "+@\\w+" SW "+\\w" },
+	  "\\bprocedure\\s+analyse\\b|\\blo_(?:get|import|export)\\s*\\(|\\bexec(?:ute)?\\s*\\(\\s*@|"
+	  "\\b(?:msdasql|sqloledb)\\b|\\bopen(?:rowset|datasource|query)\\s*\\(|\\bdeclare\\s+@\\w+\\s+\\w" },
 	{ 1041, WAF_SQLI, WAF_T_ARGS | WAF_T_PATH, 5, "NoSQL query operator",
 	  "\\[\\s*\\$(?:ne|eq|gt|gte|lt|lte|in|nin|regex|where|exists|not|nor|or|and|elemmatch|expr|text|type|all|size|mod|jsonschema)\\s*\\]|"
 	  "^\\s*\\$(?:ne|nin|regex|where|exists|not|nor|or|and|elemmatch|expr|text|jsonschema|function|accumulator|lookup)\\s*$" },
@@ -188,10 +188,10 @@ const struct waf_builtin waf_builtin_rules[] = {
 	  "(?:\\b(?:and|or|xor)\\s+|(?:\\|\\||&&)\\s*)[a-z_][\\w.]*\\s*(?:=|==|!=|<>|<=>)\\s*(?:['\"(]|\\d+\\s*\\)|$)|"
 	  "(?:\\|\\||&&)\\s*[a-z_][\\w.]*\\s*(?:==|!=)" },
 	{ 1044, WAF_SQLI, SQLT, 5, "SQL variable assignment or conditional expression",
-	  "\\bset" SW "+@@?[a-z_]\\w*" SW "*(?::?=)|[;>]\\s*set" SW "+@@?[a-z_]|"
+	  "\\bset\\s+@@?[a-z_]\\w*\\s*(?::?=)|[;>]\\s*set\\s+@@?[a-z_]|"
 	  "\\bif\\s*\\(\\s*\\d+\\s*=(?:[^=]|$)|\\)\\s*(?:like|rlike|regexp|sounds\\s+like)\\s*\\(|"
-	  "(?:^|[=(,])\\s*case" SW "+when\\b.{0,80}?\\bthen\\b|(?:[=(,]|\\b(?:and|or))\\s*\\(\\s*select\\s*$|"
-	  ";" SW "*update" SW "+[\\w.\\x60\"]+\\s*$" },
+	  "(?:^|[=(,])\\s*case\\s+when\\b.{0,80}?\\bthen\\b|(?:[=(,]|\\b(?:and|or))\\s*\\(\\s*select\\s*$|"
+	  ";\\s*update\\s+[\\w.\\x60\"]+\\s*$" },
 	{ 1020, WAF_SQLI, SQLT, 3, "SQL comment sequence", "/\\*.*?\\*/|--\\s*$|;\\s*--|\\x60\\s*--" },
 
 	/* ---- XSS ---- */
