@@ -251,32 +251,44 @@ static const char *parse_cl(struct http_resp *r, struct http_span v)
 	return NULL;
 }
 
+static struct http_span trim_ows(struct http_span t)
+{
+	while (t.len && (t.p[0] == ' ' || t.p[0] == '\t'))
+		t.p++, t.len--;
+	while (t.len && (t.p[t.len - 1] == ' ' || t.p[t.len - 1] == '\t'))
+		t.len--;
+	return t;
+}
+
+static bool token(struct http_span t)
+{
+	size_t i;
+
+	for (i = 0; i < t.len; i++)
+		if (!tchar((unsigned char)t.p[i]))
+			return false;
+	return t.len > 0;
+}
+
 /* Every Transfer-Encoding value is one list: tokens, chunked last only. */
 static const char *parse_te(struct http_resp *r, struct http_span v)
 {
-	size_t a = 0, b;
+	size_t a, b;
 
 	if (r->body == RB_CHUNKED)
 		return "Transfer-Encoding after chunked";
 	r->has_te = true;
-	while (a <= v.len) {
+	for (a = 0; a <= v.len; a = b + 1) {
+		struct http_span t;
+
 		for (b = a; b < v.len && v.p[b] != ','; b++)
 			;
-		struct http_span t = { v.p + a, b - a };
-
-		while (t.len && (t.p[0] == ' ' || t.p[0] == '\t'))
-			t.p++, t.len--;
-		while (t.len && (t.p[t.len - 1] == ' ' || t.p[t.len - 1] == '\t'))
-			t.len--;
-		if (!t.len)
+		t = trim_ows((struct http_span){ v.p + a, b - a });
+		if (!token(t))
 			return "invalid Transfer-Encoding";
-		for (size_t i = 0; i < t.len; i++)
-			if (!tchar((unsigned char)t.p[i]))
-				return "invalid Transfer-Encoding";
 		if (r->body == RB_CHUNKED)
 			return "Transfer-Encoding after chunked";
 		r->body = span_ieq(t, "chunked") ? RB_CHUNKED : RB_EOF;
-		a = b + 1;
 	}
 	return NULL;
 }
@@ -556,11 +568,8 @@ static bool set_valid(const struct http_resp_header *h)
 	struct http_span n = { h->name, strnlen(h->name, sizeof(h->name)) };
 	size_t vl = strnlen(h->value, sizeof(h->value)), i;
 
-	if (!n.len || n.len == sizeof(h->name) || vl == sizeof(h->value))
+	if (!token(n) || n.len == sizeof(h->name) || vl == sizeof(h->value))
 		return false;
-	for (i = 0; i < n.len; i++)
-		if (!tchar((unsigned char)n.p[i]))
-			return false;
 	for (i = 0; i < vl; i++) {
 		unsigned char c = (unsigned char)h->value[i];
 

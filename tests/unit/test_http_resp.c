@@ -179,6 +179,12 @@ Test(http_resp, switching_protocols)
 	cr_assert(s.upgrade);
 	cr_assert_not(s.keep_alive);
 	cr_assert_eq(s.tail, 7);
+	/* a 2xx to CONNECT is a tunnel too, whatever its headers say */
+	in = "HTTP/1.1 200 Connection Established\r\nContent-Length: 99\r\n\r\nraw";
+	sim_run(&s, in, strlen(in), HTTP_M_CONNECT, 0);
+	cr_assert_str_eq(s.log, "H200 D ");
+	cr_assert(s.upgrade);
+	cr_assert_eq(s.tail, 3);
 }
 
 static bool ka(const char *in)
@@ -337,6 +343,7 @@ Test(http_resp, rewrite_more)
 	struct http_resp_rewrite rw = { NULL, 0, NULL, 0, true };
 	static const struct http_resp_header cl[] = { { "Content-Length", "1" } };
 	static const struct http_resp_header crlf[] = { { "X", "a\r\nB: c" } };
+	static const struct http_resp_header sp_name[] = { { "Bad Name", "v" } };
 	static const char rm_framing[][64] = { "Content-Length", "Transfer-Encoding" };
 	struct http_resp_rewrite bad_rw = { cl, 1, NULL, 0, false };
 	struct http_resp_rewrite rm = { NULL, 0, rm_framing, 2, false };
@@ -359,6 +366,9 @@ Test(http_resp, rewrite_more)
 	cr_assert_eq(http_resp_build_head(r, &bad_rw, out, sizeof(out)), -EINVAL);
 	bad_rw.set = crlf;
 	cr_assert_eq(http_resp_build_head(r, &bad_rw, out, sizeof(out)), -EINVAL);
+	bad_rw.set = sp_name;
+	cr_assert_eq(http_resp_build_head(r, &bad_rw, out, sizeof(out)), -EINVAL);
+	cr_assert_eq(http_resp_error(out, sizeof(out), 503, NULL, 0, &bad_rw), -EINVAL);
 	http_resp_free(r);
 	r = http_resp_new(0);
 	http_resp_start(r, HTTP_M_GET);
