@@ -208,7 +208,7 @@ const struct waf_builtin waf_builtin_rules[] = {
 	{ 2006, WAF_XSS, XSST, 5, "DOM sink or cookie access",
 	  "\\b(?:document(?:\\s|/\\*.*?\\*/|\\))*(?:\\.|\\[\\s*['\"\\x60])(?:\\s|/\\*.*?\\*/)*(?:cookie|write(?:ln)?|domain|location)|window\\s*\\.\\s*(?:location|name|open)|"
 	  "\\.innerhtml\\s*=|\\.outerhtml\\s*=|location\\s*\\.\\s*(?:href|hash|replace)|"
-	  "string\\s*\\.\\s*fromcharcode|\\b(?:self|top|parent|frames|globalthis)(?:\\s|/\\*.*?\\*/)*\\[)" },
+	  "string\\s*\\.\\s*fromcharcode|\\b(?:self|top|parent|frames|globalthis|window|document)(?:\\s|/\\*.*?\\*/)*\\[)" },
 	{ 2007, WAF_XSS, XSST, 3, "JavaScript execution call",
 	  "\\b(?:alert|prompt|confirm|eval|settimeout|setinterval|atob|fromcharcode|execscript)\\s*(?:\\(|\\x60)" },
 	{ 2008, WAF_XSS, XSST, 5, "CSS expression or script URL in style",
@@ -228,6 +228,7 @@ const struct waf_builtin waf_builtin_rules[] = {
 	{ 2013, WAF_XSS, XSST, 3, "unclosed tag with attributes (tag-breaking)",
 	  "<\\s*[a-z]+[\\s/]+[a-z-]+\\s*=[^>]*$" },
 
+	{ 2017, WAF_XSS, XSST, 5, "stylesheet or resource link tag", "<\\s*link\\b[^>]*?\\bhref\\s*=" },
 	{ 2014, WAF_XSS, XSST, 5, "script scheme split by tabs or newlines",
 	  "j[\\t\\n\\r]*a[\\t\\n\\r]*v[\\t\\n\\r]*a[\\t\\n\\r]*s[\\t\\n\\r]*c[\\t\\n\\r]*r[\\t\\n\\r]*i[\\t\\n\\r]*p[\\t\\n\\r]*t[\\t\\n\\r]*:"
 	  "(?:[^\\n]{0,100}?[\\(\\x60=]|[\\t\\n\\r\\\\])|j(?:a[\\t\\n\\r]+|[\\t\\n\\r]+a)v|jav[\\t\\n\\r]+a|java[\\t\\n\\r]+script" },
@@ -319,7 +320,7 @@ const struct waf_builtin waf_builtin_rules[] = {
 	{ 4007, WAF_LFI, LFIT, 5, "NUL byte after file name",
 	  "\\.(?:php|html?|txt|jsp|asp|inc|ini|conf|log|xml|json|jpg|png|gif)\\x00" },
 
-	{ 4008, WAF_LFI, WAF_T_PATH, 4, "log or dump file in the path",
+	{ 4008, WAF_LFI, WAF_T_PATH, 5, "log or dump file in the path",
 	  "/(?:debug|error|errors|access|php_errors?|install|laravel)\\.log$|\\.(?:sql|db|bak)\\.(?:zip|gz|tgz|bz2|7z|rar)$" },
 
 	/* ---- remote file inclusion ---- */
