@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "http_cfg.h"
+#include "http_decode.h"
 #include "waf.h"
 #include "waf_cfg.h"
 
@@ -293,4 +294,31 @@ Test(waf, build_from_config)
 	cr_expect(strstr(err, "rule 1001") && strstr(err, "line 12"), "%s", err);
 	cr_expect_eq(waf_build(NULL, &w, err, sizeof(err)), 0, "built-ins alone: %s", err);
 	waf_free(w);
+}
+
+/* The evasion-free reading: quoting, escapes and comments gone, prose kept. */
+Test(waf, deobfuscate)
+{
+	static const struct { const char *in, *out; } v[] = {
+		{ "c'a't /etc/passwd", "cat /etc/passwd" }, { "w\"h\"oami", "whoami" },
+		{ "c\\at x", "cat x" }, { "ca$@t", "cat" }, { "who$*ami", "whoami" },
+		{ "cat${IFS}/etc/passwd", "cat /etc/passwd" }, { "cat$IFS/x", "cat /x" },
+		{ "w^h^o^a^m^i", "whoami" }, { "pi``ng", "ping" }, { "c${x}url", "curl" },
+		{ "1/**/or/**/1=1", "1 or 1=1" }, { "/*!50000union*/ select", "union select" },
+		{ "x\xe2\x80\x99 or", "x' or" }, { "a  \t b", "a b" },
+	};
+	static const char *const same[] = { "I'd like size 43", "plain text", "don't", "" };
+	char out[256];
+	size_t n;
+
+	for (size_t i = 0; i < N(v); i++) {
+		n = hd_deobfuscate(v[i].in, strlen(v[i].in), out, sizeof(out));
+		cr_expect(n == strlen(v[i].out) && !memcmp(out, v[i].out, n), "%s -> %.*s",
+			  v[i].in, (int)n, out);
+	}
+	for (size_t i = 0; i < N(same); i++)
+		cr_expect_eq(hd_deobfuscate(same[i], strlen(same[i]), out, sizeof(out)), 0, "%s", same[i]);
+	/* an unterminated comment or escape at the end stays in bounds */
+	cr_expect_eq(hd_deobfuscate("a/*", 3, out, sizeof(out)), 2);
+	cr_expect_eq(hd_deobfuscate("a\\", 2, out, sizeof(out)), 0);
 }

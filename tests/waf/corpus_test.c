@@ -317,14 +317,14 @@ static int by_name(const struct dirent **a, const struct dirent **b)
 static const struct { const char *cat; int min_tpr; const char *why; } tpr_min[] = {
 	{ "REQUEST-920-PROTOCOL-ENFORCEMENT", -1, "protocol checks belong to request hygiene, not signatures" },
 	{ "REQUEST-921-PROTOCOL-ATTACK", -1, "smuggling/splitting: request hygiene" },
-	{ "REQUEST-930-APPLICATION-ATTACK-LFI", 65, NULL },
+	{ "REQUEST-930-APPLICATION-ATTACK-LFI", 78, NULL },
 	{ "REQUEST-931-APPLICATION-ATTACK-RFI", 50, NULL },
-	{ "REQUEST-932-APPLICATION-ATTACK-RCE", 30, NULL },
-	{ "REQUEST-933-APPLICATION-ATTACK-PHP", 45, NULL },
-	{ "REQUEST-934-APPLICATION-ATTACK-GENERIC", 63, NULL },
-	{ "REQUEST-941-APPLICATION-ATTACK-XSS", 68, NULL },
-	{ "REQUEST-942-APPLICATION-ATTACK-SQLI", 30, NULL },
-	{ "REQUEST-944-APPLICATION-ATTACK-JAVA", 52, NULL },
+	{ "REQUEST-932-APPLICATION-ATTACK-RCE", 61, NULL },
+	{ "REQUEST-933-APPLICATION-ATTACK-PHP", 50, NULL },
+	{ "REQUEST-934-APPLICATION-ATTACK-GENERIC", 65, NULL },
+	{ "REQUEST-941-APPLICATION-ATTACK-XSS", 72, NULL },
+	{ "REQUEST-942-APPLICATION-ATTACK-SQLI", 50, NULL },
+	{ "REQUEST-944-APPLICATION-ATTACK-JAVA", 53, NULL },
 };
 
 static int min_for(const char *cat, const char **why)
