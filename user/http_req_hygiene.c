@@ -16,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "outbuf.h"
 #include "http_req_priv.h"
 
 bool http_req_tchar(unsigned char c)
@@ -616,26 +617,6 @@ bool http_req_is_hop_by_hop(const struct http_req *r, const char *name, size_t l
 	return false;
 }
 
-struct out {
-	char *p;
-	size_t cap, len;
-	bool full;
-};
-
-static void put(struct out *o, const char *s, size_t n)
-{
-	if (o->full || o->cap - o->len < n) {
-		o->full = true;
-		return;
-	}
-	memcpy(o->p + o->len, s, n);
-	o->len += n;
-}
-
-static void puts_(struct out *o, const char *s)
-{
-	put(o, s, strlen(s));
-}
 
 static bool clean(const char *s)
 {
@@ -649,7 +630,7 @@ int http_req_build_forward(const struct http_req *r, const struct http_fwd *f,
 		"x-forwarded-for", "x-real-ip", "x-forwarded-proto", "x-request-id",
 	};
 	const struct http_req_head *h = http_req_head(r);
-	struct out o = { buf, cap, 0, false };
+	struct outbuf o = { buf, cap, 0, false };
 	bool first_xff = true;
 	unsigned i;
 	size_t k;
@@ -664,34 +645,34 @@ int http_req_build_forward(const struct http_req *r, const struct http_fwd *f,
 			skip = http_req_span_ieq(hd->name, ours[k]);
 		if (skip)
 			continue;
-		put(&o, hd->name.p, hd->name.len);
-		puts_(&o, ": ");
-		put(&o, hd->value.p, hd->value.len);
-		puts_(&o, "\r\n");
+		outbuf_put(&o, hd->name.p, hd->name.len);
+		outbuf_puts(&o, ": ");
+		outbuf_put(&o, hd->value.p, hd->value.len);
+		outbuf_puts(&o, "\r\n");
 	}
-	puts_(&o, "X-Forwarded-For: ");
+	outbuf_puts(&o, "X-Forwarded-For: ");
 	for (i = 0; f->trust_xff && i < h->nheaders; i++) {
 		const struct http_header *hd = &h->headers[i];
 
 		if (!http_req_span_ieq(hd->name, "x-forwarded-for") || !hd->value.len)
 			continue;
 		if (!first_xff)
-			puts_(&o, ", ");
-		put(&o, hd->value.p, hd->value.len);
+			outbuf_puts(&o, ", ");
+		outbuf_put(&o, hd->value.p, hd->value.len);
 		first_xff = false;
 	}
 	if (!first_xff)
-		puts_(&o, ", ");
-	puts_(&o, f->client_ip);
-	puts_(&o, "\r\nX-Real-IP: ");
-	puts_(&o, f->client_ip);
-	puts_(&o, "\r\nX-Forwarded-Proto: ");
-	puts_(&o, f->proto);
-	puts_(&o, "\r\nX-Request-ID: ");
-	puts_(&o, f->request_id);
-	puts_(&o, "\r\n");
+		outbuf_puts(&o, ", ");
+	outbuf_puts(&o, f->client_ip);
+	outbuf_puts(&o, "\r\nX-Real-IP: ");
+	outbuf_puts(&o, f->client_ip);
+	outbuf_puts(&o, "\r\nX-Forwarded-Proto: ");
+	outbuf_puts(&o, f->proto);
+	outbuf_puts(&o, "\r\nX-Request-ID: ");
+	outbuf_puts(&o, f->request_id);
+	outbuf_puts(&o, "\r\n");
 	if (h->body == HTTP_BODY_CHUNKED)
-		puts_(&o, "Transfer-Encoding: chunked\r\n");
+		outbuf_puts(&o, "Transfer-Encoding: chunked\r\n");
 	if (o.full)
 		return -ENOSPC;
 	return (int)o.len;

@@ -13,6 +13,7 @@
 
 #include <llhttp.h>
 
+#include "outbuf.h"
 #include "http_resp.h"
 
 /* Same rules as the request side (http_req_hygiene.c), whose helpers are
@@ -507,29 +508,9 @@ const struct http_header *http_resp_headers(const struct http_resp *r, unsigned 
 
 /* ---- output ---- */
 
-struct out {
-	char *p;
-	size_t cap, len;
-	bool full;
-};
 
-static void put(struct out *o, const char *s, size_t n)
-{
-	if (o->full || o->cap - o->len < n) {
-		o->full = true;
-		return;
-	}
-	memcpy(o->p + o->len, s, n);
-	o->len += n;
-}
-
-static void puts_(struct out *o, const char *s)
-{
-	put(o, s, strlen(s));
-}
-
-static void putf(struct out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void putf(struct out *o, const char *fmt, ...)
+static void putf(struct outbuf *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void putf(struct outbuf *o, const char *fmt, ...)
 {
 	char tmp[128];
 	va_list ap;
@@ -541,10 +522,10 @@ static void putf(struct out *o, const char *fmt, ...)
 	if (n < 0 || (size_t)n >= sizeof(tmp))
 		o->full = true;
 	else
-		put(o, tmp, (size_t)n);
+		outbuf_put(o, tmp, (size_t)n);
 }
 
-static int out_ret(const struct out *o)
+static int out_ret(const struct outbuf *o)
 {
 	return o->full ? -ENOSPC : (int)o->len;
 }
@@ -640,7 +621,7 @@ static bool drop_header(const struct http_resp *r, const struct http_resp_rewrit
 	return false;
 }
 
-static void put_set(struct out *o, const struct http_resp_rewrite *rw,
+static void put_set(struct outbuf *o, const struct http_resp_rewrite *rw,
 		    const char *const *skip, size_t n_skip)
 {
 	size_t i, k;
@@ -653,40 +634,40 @@ static void put_set(struct out *o, const struct http_resp_rewrite *rw,
 			;
 		if (k < n_skip)
 			continue;
-		put(o, n.p, n.len);
-		puts_(o, ": ");
-		put(o, rw->set[i].value, strnlen(rw->set[i].value, sizeof(rw->set[i].value)));
-		puts_(o, "\r\n");
+		outbuf_put(o, n.p, n.len);
+		outbuf_puts(o, ": ");
+		outbuf_put(o, rw->set[i].value, strnlen(rw->set[i].value, sizeof(rw->set[i].value)));
+		outbuf_puts(o, "\r\n");
 	}
 }
 
 int http_resp_build_head(const struct http_resp *r, const struct http_resp_rewrite *rw,
 			 char *buf, size_t cap)
 {
-	struct out o = { buf, cap, 0, false };
+	struct outbuf o = { buf, cap, 0, false };
 	unsigned i;
 
 	if (!have_head(r) || !rw_valid(rw))
 		return -EINVAL;
 	putf(&o, "HTTP/1.1 %d ", r->status);
-	put(&o, r->reason.p, r->reason.len);
-	puts_(&o, "\r\n");
+	outbuf_put(&o, r->reason.p, r->reason.len);
+	outbuf_puts(&o, "\r\n");
 	for (i = 0; i < r->nhdrs; i++) {
 		const struct http_header *hd = &r->hdrs[i];
 
 		if (drop_header(r, rw, hd->name))
 			continue;
-		put(&o, hd->name.p, hd->name.len);
-		puts_(&o, ": ");
-		put(&o, hd->value.p, hd->value.len);
-		puts_(&o, "\r\n");
+		outbuf_put(&o, hd->name.p, hd->name.len);
+		outbuf_puts(&o, ": ");
+		outbuf_put(&o, hd->value.p, hd->value.len);
+		outbuf_puts(&o, "\r\n");
 	}
 	put_set(&o, rw, NULL, 0);
 	if (r->status == 101)
-		puts_(&o, "Connection: upgrade\r\n");
+		outbuf_puts(&o, "Connection: upgrade\r\n");
 	else if (r->status >= 200 && ((rw && rw->close) || r->body == RB_EOF))
-		puts_(&o, "Connection: close\r\n");
-	puts_(&o, "\r\n");
+		outbuf_puts(&o, "Connection: close\r\n");
+	outbuf_puts(&o, "\r\n");
 	return out_ret(&o);
 }
 
@@ -740,7 +721,7 @@ int http_resp_error(char *buf, size_t cap, int status, const char *request_id,
 		"content-type", "cache-control", "retry-after",
 	};
 	const char *text = http_status_text(status);
-	struct out o = { buf, cap, 0, false };
+	struct outbuf o = { buf, cap, 0, false };
 	char ra[32] = "";
 	int blen;
 
@@ -753,22 +734,22 @@ int http_resp_error(char *buf, size_t cap, int status, const char *request_id,
 			request_id ? ",\"request_id\":\"" : "", request_id ? request_id : "",
 			request_id ? "\"" : "", ra);
 	putf(&o, "HTTP/1.1 %d %s\r\n", status, text);
-	puts_(&o, "Content-Type: application/json\r\n");
+	outbuf_puts(&o, "Content-Type: application/json\r\n");
 	putf(&o, "Content-Length: %d\r\n", blen);
-	puts_(&o, "Cache-Control: no-store\r\n");
+	outbuf_puts(&o, "Cache-Control: no-store\r\n");
 	if (retry_after_s)
 		putf(&o, "Retry-After: %u\r\n", retry_after_s);
 	put_set(&o, rw, ours, sizeof(ours) / sizeof(ours[0]));
 	if (rw && rw->close)
-		puts_(&o, "Connection: close\r\n");
-	puts_(&o, "\r\n");
+		outbuf_puts(&o, "Connection: close\r\n");
+	outbuf_puts(&o, "\r\n");
 	putf(&o, "{\"error\":\"%s\",\"status\":%d", text, status);
 	if (request_id) {
-		puts_(&o, ",\"request_id\":\"");
-		puts_(&o, request_id);
-		puts_(&o, "\"");
+		outbuf_puts(&o, ",\"request_id\":\"");
+		outbuf_puts(&o, request_id);
+		outbuf_puts(&o, "\"");
 	}
-	puts_(&o, ra);
-	puts_(&o, "}");
+	outbuf_puts(&o, ra);
+	outbuf_puts(&o, "}");
 	return out_ret(&o);
 }
