@@ -1,5 +1,5 @@
-// Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser tests/fuzz/fuzz_config.c user/config*.c user/proxy_config*.c user/addr.c user/units.c -lyaml -o build/fuzz_config
-// Run:   mkdir -p tests/fuzz/corpus_config && cp configs/aegis.yaml configs/presets/*.yaml tests/fuzz/corpus_config/ && build/fuzz_config -max_len=8192 -max_total_time=60 tests/fuzz/corpus_config
+// Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser -I/usr/share/include/llhttp tests/fuzz/fuzz_config.c user/config*.c user/proxy_config*.c user/http_config*.c user/http_req*.c user/errbuf.c user/addr.c user/units.c /usr/share/llhttp/*.c -lyaml -lhs -o build/fuzz_config
+// Run:   mkdir -p tests/fuzz/corpus_config && cp configs/aegis.yaml configs/presets/*.yaml configs/proxies/*.yaml tests/fuzz/corpus_config/ && build/fuzz_config -max_len=8192 -max_total_time=60 tests/fuzz/corpus_config
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * libFuzzer target for the config parser: any bytes either load into a
