@@ -27,7 +27,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	yaml[size] = '\0';
 	if (config_load_string("fuzz.yaml", yaml, &cfg, err, sizeof(err)) == 0) {
 		config_free(cfg);
-	} else if (cfg || strncmp(err, "fuzz.yaml", 9)) {
+	} else if (cfg || (strncmp(err, "fuzz.yaml", 9) && !strstr(yaml, "proxies_dir"))) {
+		/* proxies_dir's files are real files: their errors name them. */
 		fprintf(stderr, "bad error contract: '%s'\n", err);
 		abort();
 	}
