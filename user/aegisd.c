@@ -192,26 +192,6 @@ static void warn_restart_only(const struct aegis_config *o, const struct aegis_c
 			 "events.output changes take effect after a restart");
 }
 
-/*
- * HTTP proxies parse (aegisctl waf test reads their rules) but the worker
- * engine cannot serve them yet: refuse them here rather than run a
- * proxy that listens and does nothing.
- */
-static int refuse_unbuilt(const struct aegis_config *cfg, char *err, size_t len)
-{
-	for (size_t i = 0; i < cfg->n_proxies; i++) {
-		const struct proxy_cfg *p = &cfg->proxies[i];
-
-		if (p->enabled && p->http) {
-			snprintf(err, len, "%s:%d: proxies[%s]: protocol http is not served by "
-				 "aegisd yet (only aegisctl waf test reads it); use tcp, or "
-				 "enabled: false", p->file, p->line, p->name);
-			return -EINVAL;
-		}
-	}
-	return 0;
-}
-
 static void reload(struct daemon *d, const char *why)
 {
 	struct aegis_config *next;
@@ -223,8 +203,6 @@ static void reload(struct daemon *d, const char *why)
 		return;
 	}
 	ret = config_load(d->config_path, &next, err, sizeof(err));
-	if (!ret && (ret = refuse_unbuilt(next, err, sizeof(err))))
-		config_free(next);
 	if (ret) {
 		log_error("reload (%s) rejected, running config unchanged: %s", why, err);
 		return;
@@ -488,11 +466,6 @@ int main(int argc, char **argv)
 		return 2;
 	if (config_load(d.config_path, &d.cfg, err, sizeof(err))) {
 		fprintf(stderr, "aegisd: %s\n", err);
-		return 1;
-	}
-	if (refuse_unbuilt(d.cfg, err, sizeof(err))) {
-		fprintf(stderr, "aegisd: %s\n", err);
-		config_free(d.cfg);
 		return 1;
 	}
 	if (!d.cfg->n_ifaces) {

@@ -184,6 +184,7 @@ bool http_req_is_hop_by_hop(const struct http_req *r, const char *name, size_t l
 /* What the proxy adds when forwarding. */
 struct http_fwd {
 	const char *client_ip;	/* peer address (or PROXY protocol source) */
+	const char *real_ip;	/* X-Real-IP: the client found via trusted proxies; NULL: client_ip */
 	const char *proto;	/* "http" or "https" */
 	const char *request_id;	/* X-Request-ID value */
 	bool trust_xff;		/* peer is a trusted proxy: append to its X-Forwarded-For */

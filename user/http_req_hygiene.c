@@ -635,7 +635,8 @@ int http_req_build_forward(const struct http_req *r, const struct http_fwd *f,
 	unsigned i;
 	size_t k;
 
-	if (!h || !f || !clean(f->client_ip) || !clean(f->proto) || !clean(f->request_id))
+	if (!h || !f || !clean(f->client_ip) || !clean(f->proto) || !clean(f->request_id) ||
+	    (f->real_ip && !clean(f->real_ip)))
 		return -EINVAL;
 	for (i = 0; i < h->nheaders; i++) {
 		const struct http_header *hd = &h->headers[i];
@@ -665,7 +666,7 @@ int http_req_build_forward(const struct http_req *r, const struct http_fwd *f,
 		outbuf_puts(&o, ", ");
 	outbuf_puts(&o, f->client_ip);
 	outbuf_puts(&o, "\r\nX-Real-IP: ");
-	outbuf_puts(&o, f->client_ip);
+	outbuf_puts(&o, f->real_ip ? f->real_ip : f->client_ip);
 	outbuf_puts(&o, "\r\nX-Forwarded-Proto: ");
 	outbuf_puts(&o, f->proto);
 	outbuf_puts(&o, "\r\nX-Request-ID: ");

@@ -495,6 +495,11 @@ bool http_resp_keep_alive(const struct http_resp *r)
 	return have_head(r) && r->keep_alive;
 }
 
+bool http_resp_eof_body(const struct http_resp *r)
+{
+	return r->body == RB_EOF;
+}
+
 bool http_resp_upgrade(const struct http_resp *r)
 {
 	return have_head(r) && r->upgrade;

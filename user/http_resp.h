@@ -79,6 +79,9 @@ int http_resp_status(const struct http_resp *r);
 /* false for an EOF-delimited body, Connection: close, HTTP/1.0 without
  * keep-alive, 101 and CONNECT tunnels. */
 bool http_resp_keep_alive(const struct http_resp *r);
+/* The body ends when the upstream closes (no length, not chunked): the
+ * client needs a close too (http_resp_build_head adds Connection: close). */
+bool http_resp_eof_body(const struct http_resp *r);
 /* 101 Switching Protocols, or 2xx to CONNECT: raw tunnel after DONE. */
 bool http_resp_upgrade(const struct http_resp *r);
 const struct http_header *http_resp_headers(const struct http_resp *r, unsigned *n);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "http_rt.h"
 #include "json.h"
 #include "log.h"
 #include "portmap.h"
@@ -53,7 +54,7 @@ static uint16_t port_of(const struct sockaddr_storage *ss)
 	return 0;
 }
 
-static enum lb_algo lb_algo_of(enum proxy_lb_algo a)
+enum lb_algo proxy_lb_algo(enum proxy_lb_algo a)
 {
 	switch (a) {
 	case PROXY_LB_WEIGHTED: return LB_WEIGHTED;
@@ -71,7 +72,7 @@ static int make_lb(const struct proxy_cfg *c, const struct portmap *pm, uint16_t
 	struct portmap_target cand[PORTMAP_MAX_TARGETS];
 	struct lb_target_conf *t;
 	struct lb_params p = {
-		.algo = lb_algo_of(c->algo),
+		.algo = proxy_lb_algo(c->algo),
 		.slow_start_ns = (uint64_t)c->slow_start_ms * 1000000,
 		.sticky = c->sticky,
 		.sticky_ttl_ns = (uint64_t)c->sticky_ttl_s * 1000000000ull,
@@ -129,6 +130,42 @@ static int build_listeners(struct proxy *px, const struct portmap *pm, char *err
 	return 0;
 }
 
+/* HTTP: one TCP listener per origin address and port; the balancers are
+ * the routes' (http_rt.c), chosen per request, not per listener. */
+static int build_http_listeners(struct proxy *px, char *err, size_t len)
+{
+	const struct proxy_cfg *c = &px->cfg;
+	size_t ports = (size_t)(c->origin_hi - c->origin_lo) + 1, k = 0;
+
+	px->n_listeners = c->n_origin_addrs * ports;
+	px->listeners = calloc(px->n_listeners, sizeof(*px->listeners));
+	if (!px->listeners)
+		return -ENOMEM;
+	for (size_t a = 0; a < c->n_origin_addrs; a++)
+		for (size_t p = 0; p < ports; p++) {
+			struct proxy_listener *l = &px->listeners[k++];
+
+			l->sock_type = SOCK_STREAM;
+			l->port = (uint16_t)(c->origin_lo + p);
+			l->addr_len = proxy_sockaddr(&c->origin_addrs[a], l->port, &l->addr);
+		}
+	return http_rt_create(px, err, len);
+}
+
+static int build_port_listeners(struct proxy *px, char *err, size_t len)
+{
+	const struct proxy_cfg *cfg = &px->cfg;
+	struct portmap pm = {
+		.mode = cfg->one_to_one ? PORTMAP_ONE_TO_ONE : PORTMAP_FAN_OUT,
+		.origin = { cfg->origin_lo, cfg->origin_hi },
+		.upstream = { cfg->up_lo, cfg->up_hi },
+		.n_addrs = (unsigned int)cfg->n_up_addrs,
+	};
+	int ret = portmap_validate(&pm, err, len);
+
+	return ret ? ret : build_listeners(px, &pm, err, len);
+}
+
 static int open_access_log(struct proxy *px, char *err, size_t len)
 {
 	px->access_fd = -1;
@@ -149,6 +186,7 @@ static int open_access_log(struct proxy *px, char *err, size_t len)
 
 static void proxy_free(struct proxy *px)
 {
+	http_rt_free(px->http);
 	for (size_t i = 0; px->lbs && i < px->n_lbs; i++)
 		lb_destroy(px->lbs[i]);
 	free(px->lbs);
@@ -162,7 +200,6 @@ static void proxy_free(struct proxy *px)
 int proxy_create(const struct proxy_cfg *cfg, struct proxy **out, char *err, size_t len)
 {
 	struct proxy *px = calloc(1, sizeof(*px));
-	struct portmap pm;
 	int ret;
 
 	*out = NULL;
@@ -175,15 +212,7 @@ int proxy_create(const struct proxy_cfg *cfg, struct proxy **out, char *err, siz
 		free(px);
 		return ret;
 	}
-	pm.mode = cfg->one_to_one ? PORTMAP_ONE_TO_ONE : PORTMAP_FAN_OUT;
-	pm.origin.lo = cfg->origin_lo;
-	pm.origin.hi = cfg->origin_hi;
-	pm.upstream.lo = cfg->up_lo;
-	pm.upstream.hi = cfg->up_hi;
-	pm.n_addrs = (unsigned int)cfg->n_up_addrs;
-	ret = portmap_validate(&pm, err, len);
-	if (!ret)
-		ret = build_listeners(px, &pm, err, len);
+	ret = cfg->http ? build_http_listeners(px, err, len) : build_port_listeners(px, err, len);
 	if (!ret)
 		ret = open_access_log(px, err, len);
 	if (ret) {
@@ -265,12 +294,10 @@ int proxy_pp_decode(const void *buf, size_t len, size_t *used, struct sockaddr_s
 	return 0;
 }
 
-/* Masks the host part for logs: IPv4 /24, IPv6 /48. */
-static void format_masked(const struct sockaddr_storage *ss, bool mask, char *buf, size_t len)
+void proxy_log_addr(const struct aegis_addr *addr, bool mask, char *buf, size_t len)
 {
-	struct aegis_addr a;
+	struct aegis_addr a = *addr;
 
-	proxy_addr_of(ss, &a);
 	if (mask) {
 		if (addr_is_v4(&a))
 			a.w[3] &= htonl(0xffffff00);
@@ -280,6 +307,14 @@ static void format_masked(const struct sockaddr_storage *ss, bool mask, char *bu
 		}
 	}
 	addr_format(&a, buf, len);
+}
+
+static void format_masked(const struct sockaddr_storage *ss, bool mask, char *buf, size_t len)
+{
+	struct aegis_addr a;
+
+	proxy_addr_of(ss, &a);
+	proxy_log_addr(&a, mask, buf, len);
 }
 
 void proxy_access_log(struct proxy *px, const char *proto, const struct sockaddr_storage *client,

@@ -19,13 +19,14 @@
 #include "balancer.h"
 #include "proxy_config.h"
 
+struct http_rt;
 
 struct proxy_listener {
 	int sock_type;			/* SOCK_STREAM or SOCK_DGRAM */
 	struct sockaddr_storage addr;
 	socklen_t addr_len;
 	uint16_t port;
-	struct lb *lb;			/* targets reachable from this port */
+	struct lb *lb;			/* targets reachable from this port; NULL for http */
 };
 
 struct proxy_stats {
@@ -45,6 +46,7 @@ struct proxy {
 	struct lb **lbs;			/* distinct balancers (owned) */
 	size_t n_lbs;
 	int access_fd;				/* -1: no access log */
+	struct http_rt *http;			/* protocol http only (http_rt.h) */
 	struct proxy_stats st;
 };
 
@@ -76,6 +78,12 @@ int proxy_pp_decode(const void *buf, size_t len, size_t *used, struct sockaddr_s
 void proxy_access_log(struct proxy *px, const char *proto, const struct sockaddr_storage *client,
 		      const struct sockaddr_storage *upstream, uint64_t bytes_in,
 		      uint64_t bytes_out, uint64_t duration_ms, const char *reason);
+
+/* An address for a log line; mask: IPv4 /24, IPv6 /48 (access_log.mask_ips). */
+void proxy_log_addr(const struct aegis_addr *a, bool mask, char *buf, size_t len);
+
+/* The balancer algorithm of a configured one. */
+enum lb_algo proxy_lb_algo(enum proxy_lb_algo a);
 
 /* Fills a sockaddr from an aegis_addr and port. */
 socklen_t proxy_sockaddr(const struct aegis_addr *a, uint16_t port, struct sockaddr_storage *ss);

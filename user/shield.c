@@ -8,6 +8,7 @@
 #include "addr.h"
 #include "log.h"
 #include "proxy_config.h"
+#include "http_cfg.h"
 #include "shield.h"
 
 static int shield_apply_lists(struct shield *s, const struct aegis_config *cfg,
@@ -227,13 +228,40 @@ out:
  * The allow-list to install: the config's, plus every upstream address of
  * an enabled proxy, so upstream replies are never rate limited.
  */
+/* Adds addr as a /128 unless it is there already. */
+static void allow_add(struct cfg_cidr *all, size_t *k, const struct aegis_addr *addr)
+{
+	struct cfg_cidr *c = &all[*k];
+
+	c->key.prefixlen = 128;
+	c->key.addr = *addr;
+	addr_format(addr, c->text, sizeof(c->text));
+	if (!cfg_has_cidr(all, *k, &c->key))
+		(*k)++;
+}
+
+static size_t http_upstreams(const struct http_cfg *h)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; h && i < h->n_hosts; i++)
+		for (size_t j = 0; j < h->hosts[i].n_routes; j++)
+			n += h->hosts[i].routes[j].n_ups;
+	return n;
+}
+
+/*
+ * The allow-list to install: the config's, plus every upstream address of
+ * an enabled proxy (HTTP route upstreams included), so upstream replies
+ * are never rate limited.
+ */
 static struct cfg_cidr *all_allows(const struct aegis_config *cfg, size_t *n)
 {
 	size_t total = cfg->n_allow, k = 0;
 	struct cfg_cidr *all;
 
 	for (size_t i = 0; i < cfg->n_proxies; i++)
-		total += cfg->proxies[i].n_up_addrs;
+		total += cfg->proxies[i].n_up_addrs + http_upstreams(cfg->proxies[i].http);
 	all = calloc(total + 1, sizeof(*all));
 	if (!all)
 		return NULL;
@@ -241,16 +269,14 @@ static struct cfg_cidr *all_allows(const struct aegis_config *cfg, size_t *n)
 		all[k++] = cfg->allow[i];
 	for (size_t i = 0; i < cfg->n_proxies; i++) {
 		const struct proxy_cfg *px = &cfg->proxies[i];
+		const struct http_cfg *h = px->http;
 
-		for (size_t a = 0; px->enabled && a < px->n_up_addrs; a++) {
-			struct cfg_cidr *c = &all[k];
-
-			c->key.prefixlen = 128;
-			c->key.addr = px->up_addrs[a];
-			addr_format(&px->up_addrs[a], c->text, sizeof(c->text));
-			if (!cfg_has_cidr(all, k, &c->key))
-				k++;
-		}
+		for (size_t a = 0; px->enabled && a < px->n_up_addrs; a++)
+			allow_add(all, &k, &px->up_addrs[a]);
+		for (size_t a = 0; px->enabled && h && a < h->n_hosts; a++)
+			for (size_t r = 0; r < h->hosts[a].n_routes; r++)
+				for (size_t u = 0; u < h->hosts[a].routes[r].n_ups; u++)
+					allow_add(all, &k, &h->hosts[a].routes[r].ups[u].addr);
 	}
 	*n = k;
 	return all;

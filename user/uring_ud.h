@@ -26,6 +26,11 @@ enum ud_op {
 	UD_UDP_RECV,		/* udp listener slot */
 	UD_UDP_UP_RECV,		/* udp session slot */
 	UD_UDP_SEND,		/* udp send context slot */
+	UD_HTTP_RECV,		/* http conn slot + side */
+	UD_HTTP_SEND,		/* http conn slot + side (the side sent to) */
+	UD_HTTP_CONNECT,	/* http conn slot */
+	UD_HTTP_CANCEL,		/* http conn slot: cancels, linked connect timeouts */
+	UD_HTTP_POOL,		/* idle upstream slot: input while pooled */
 };
 
 #define UD_GEN_MASK ((1u << 23) - 1)

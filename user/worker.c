@@ -19,6 +19,7 @@
 
 #include "log.h"
 #include "proxy.h"
+#include "http_proxy.h"
 #include "tcp_proxy.h"
 #include "udp_proxy.h"
 #include "uring_ud.h"
@@ -288,6 +289,7 @@ static void drain_proxy(struct worker *w, struct proxy *px)
 {
 	tcp_drain(w, px);
 	udp_drain(w, px);
+	http_drain(w, px);
 	for (unsigned int i = 0; i < w->n_listeners; i++) {
 		struct worker_listener *l = &w->listeners[i];
 
@@ -384,6 +386,8 @@ static void on_accept(struct worker *w, struct io_uring_cqe *cqe)
 	if (cqe->res >= 0) {
 		if (l->closing || !l->px)
 			close(cqe->res);
+		else if (l->px->http)
+			http_accept(w, l, cqe->res);
 		else
 			tcp_accept(w, l, cqe->res);
 	} else if (cqe->res != -ECANCELED && !l->closing) {
@@ -418,6 +422,13 @@ static void dispatch(struct worker *w, struct io_uring_cqe *cqe)
 	case UD_UDP_SEND:
 		udp_complete(w, cqe);
 		break;
+	case UD_HTTP_RECV:
+	case UD_HTTP_SEND:
+	case UD_HTTP_CONNECT:
+	case UD_HTTP_CANCEL:
+	case UD_HTTP_POOL:
+		http_complete(w, cqe);
+		break;
 	default:
 		break;
 	}
@@ -447,6 +458,7 @@ static void loop(struct worker *w)
 		if (w->stopping) {
 			tcp_close_all(w, "shutdown");
 			udp_close_all(w, "shutdown");
+			http_close_all(w, "shutdown");
 		}
 	}
 }
@@ -467,6 +479,7 @@ static void worker_cleanup(struct worker *w)
 		l->px = NULL;
 	}
 	udp_free(w);
+	http_free(w);
 	tcp_conns_free(w);
 	if (w->ring.ring_fd >= 0)
 		io_uring_queue_exit(&w->ring);
@@ -491,6 +504,7 @@ static int worker_setup(struct worker *w)
 		ret = tcp_conns_init(w);
 	if (!ret)
 		ret = udp_init(w);
+
 	if (ret)
 		snprintf(w->err, sizeof(w->err), "worker buffers: %s", strerror(-ret));
 	return ret;

@@ -23,6 +23,7 @@
 struct proxy;
 struct tcp_state;
 struct udp_state;
+struct http_workset;
 struct udp_sock;
 
 struct worker_params {
@@ -85,8 +86,9 @@ struct worker {
 	size_t br_bytes;
 	uint32_t bufs_free;
 	struct tcp_state *tcp;		/* owned by tcp_proxy.c */
-	uint32_t active;		/* live TCP connections */
+	uint32_t active;		/* live TCP and HTTP connections */
 	struct udp_state *udp;		/* owned by udp_proxy.c */
+	struct http_workset *http;	/* owned by http_proxy.c */
 	struct worker_listener listeners[WORKER_MAX_LISTENERS];
 	unsigned int n_listeners;
 	struct timer_wheel tw;
