@@ -414,7 +414,7 @@ Test(http_req, build_forward)
 	struct http_req *r = parsed("POST /p HTTP/1.1\r\nHost: a\r\nConnection: close, X-Hop\r\nX-Hop: 1\r\n"
 				    "X-Forwarded-For: 1.1.1.1\r\nX-Real-IP: 6.6.6.6\r\nTransfer-Encoding: chunked\r\n"
 				    "X-Request-ID: forged\r\nAccept: */*\r\n\r\n");
-	struct http_fwd f = { "10.0.0.1", "https", "rid-1", false };
+	struct http_fwd f = { .client_ip = "10.0.0.1", .proto = "https", .request_id = "rid-1" };
 	char buf[512];
 	int n;
 
@@ -428,6 +428,15 @@ Test(http_req, build_forward)
 	cr_assert_gt(n, 0);
 	buf[n] = '\0';
 	cr_expect(strstr(buf, "X-Forwarded-For: 1.1.1.1, 10.0.0.1\r\n"), "%s", buf);
+	/* Behind a trusted proxy, X-Real-IP is the client it names. */
+	f.real_ip = "1.1.1.1";
+	n = http_req_build_forward(r, &f, buf, sizeof(buf));
+	cr_assert_gt(n, 0);
+	buf[n] = '\0';
+	cr_expect(strstr(buf, "X-Forwarded-For: 1.1.1.1, 10.0.0.1\r\nX-Real-IP: 1.1.1.1\r\n"), "%s", buf);
+	f.real_ip = "1.1.1.1\r\nX-Evil: 1";
+	cr_expect_eq(http_req_build_forward(r, &f, buf, sizeof(buf)), -EINVAL);
+	f.real_ip = NULL;
 	cr_expect_eq(http_req_build_forward(r, &f, buf, 40), -ENOSPC);
 	f.request_id = "a\r\nX-Evil: 1";
 	cr_expect_eq(http_req_build_forward(r, &f, buf, sizeof(buf)), -EINVAL);
