@@ -14,8 +14,10 @@
 # The shield namespace runs aegisd (XDP on the two client-facing veths,
 # and its io_uring proxy engine) and an HTTP server on 8080. aegisd proxies
 # tcp 25565 (a Minecraft-style game port) to the upstream's 35565 with a
-# PROXY protocol v2 header, and udp 27015 (a Source-style game port) to
-# the upstream's 37015. The upstream namespace has no route to the clients:
+# PROXY protocol v2 header, udp 27015 (a Source-style game port) to the
+# upstream's 37015, and HTTP on port 80 (WAF in enforce mode, bots, rate
+# limits) to the upstream's 38080 (tests/integration/http_upstream.py, a
+# JSON echo). The upstream namespace has no route to the clients:
 # the only way in is through Aegis. Its servers are
 # tests/integration/upstream.py: a TCP echo that parses the PROXY header
 # and answers "PP <client address> <port>" first, and a UDP echo.
@@ -54,6 +56,7 @@ done
 AEGISD=$(realpath "$BUILD/aegisd")
 AEGISCTL=$(realpath "$BUILD/aegisctl")
 UPSTREAM_PY=$(realpath tests/integration/upstream.py)
+HTTP_UPSTREAM_PY=$(realpath tests/integration/http_upstream.py)
 CLIENT_PY=$(realpath tests/integration/proxy_client.py)
 
 # True while PID runs (a zombie does not count).
@@ -123,6 +126,7 @@ PIN_DIR=$BPFFS/aegis
 CFG=$LAB_DIR/aegis.yaml
 ACCESS_LOG=$LAB_DIR/access.log
 UPLOG=$LAB_DIR/upstream.log
+HTTP_EVENTS=$LAB_DIR/http-events.log
 
 # ---- network ----
 ip netns list | grep -q "^ae$T" && die "namespaces ae$T* exist (another lab with tag $T?)"
@@ -162,9 +166,12 @@ lab_spawn ip netns exec "$SHIELD" python3 -m http.server 8080 --bind :: \
 # The game servers behind Aegis.
 lab_spawn ip netns exec "$UPSTREAM" python3 "$UPSTREAM_PY" tcp-echo 35565 --pp >>"$UPLOG" 2>&1
 lab_spawn ip netns exec "$UPSTREAM" python3 "$UPSTREAM_PY" udp-echo 37015 >>"$UPLOG" 2>&1
+lab_spawn ip netns exec "$UPSTREAM" python3 "$HTTP_UPSTREAM_PY" --listen 198.18.3.2:38080 \
+	--name web --stats "$LAB_DIR/http-upstream.stats" >>"$UPLOG" 2>&1
 wait_port "$SHIELD" tcp 8080 || die "HTTP server did not start (see $LAB_DIR/http.log)"
 wait_port "$UPSTREAM" tcp 35565 || die "upstream: nothing listens on tcp/35565 (see $UPLOG)"
 wait_port "$UPSTREAM" udp 37015 || die "upstream: nothing listens on udp/37015 (see $UPLOG)"
+wait_port "$UPSTREAM" tcp 38080 || die "upstream: nothing listens on tcp/38080 (see $UPLOG)"
 
 # ---- config ----
 # Global sections (events, sanity, maps, allow, deny) come from the
@@ -236,6 +243,26 @@ proxies:
       max_conn_per_source: 4
       strikes: { limit: 500, window: 10s, ban: 2m }
       flow_idle: 60s
+
+  # A web site behind the HTTP proxy: every request is parsed and checked
+  # (hygiene, rate limits, bot user agents, the WAF) before it reaches the
+  # upstream; blocked ones get a JSON 403 with a request id, and each
+  # decision is a JSON line in the events file.
+  - name: site
+    protocol: http
+    origin: { addresses: [198.18.0.1, "2001:db8::1"], ports: 80 }
+    health_check: { interval: 2s, timeout: 1s }
+    draining: { timeout: 5s }
+    access_log: { path: $ACCESS_LOG }
+    http:
+      mode: enforce
+      rate_limits:
+        per_ip: { rate: 50, burst: 100 }
+      events: { path: $HTTP_EVENTS }
+      hosts:
+        - names: [lab.test]
+          default: true
+          routes: [ { path: /, upstreams: ["http://198.18.3.2:38080"] } ]
 EOF
 }
 
@@ -283,7 +310,7 @@ fi
 # ---- aegisd ----
 ctl() { "$AEGISCTL" -p "$PIN_DIR" "$@"; }
 
-say "starting aegisd in $SHIELD (XDP on $IF_SP, $IF_SA; proxies on tcp/25565, udp/27015)"
+say "starting aegisd in $SHIELD (XDP on $IF_SP, $IF_SA; proxies on tcp/25565, udp/27015, http/80)"
 # In its own session: Ctrl-C reaches this script, which stops aegisd with
 # one SIGTERM (drain), then a second on a second Ctrl-C (stop now).
 ip netns exec "$SHIELD" setsid "$AEGISD" -c "$CFG" &
@@ -297,7 +324,8 @@ for _ in $(seq 200); do
 	# Pins appear first; then the policies, then the proxies' listeners.
 	if [ -e "$PIN_DIR/aegis_ev_state" ] && ctl policy show 2>/dev/null | grep -q 25565 &&
 		ip netns exec "$SHIELD" ss -lntH "sport = :25565" | grep -q . &&
-		ip netns exec "$SHIELD" ss -lnuH "sport = :27015" | grep -q .; then
+		ip netns exec "$SHIELD" ss -lnuH "sport = :27015" | grep -q . &&
+		ip netns exec "$SHIELD" ss -lntH "sport = :80" | grep -q .; then
 		ready=1
 		break
 	fi
@@ -349,6 +377,21 @@ check "player -> tcp [2001:db8::1]:25565 -> upstream: echo, PROXY v2 names 2001:
 	tcp_game_ok "$PLAYER" 2001:db8::1 2001:db8:1::2
 check "player -> udp 198.18.0.1:27015 -> upstream: echo" udp_echo_ok "$PLAYER" 198.18.0.1
 check "player -> udp [2001:db8::1]:27015 -> upstream: echo" udp_echo_ok "$PLAYER" 2001:db8::1
+# HTTP through the proxy: a clean request reaches the echo server; an SQL
+# injection is answered 403 by the WAF and never reaches it.
+http_code() {	# NS URL
+	in_ns "$1" curl -s -m 5 -o /dev/null -w '%{http_code}' "$2"
+}
+http_echo_ok() {	# NS URL: 200 and the upstream's JSON echo
+	in_ns "$1" curl -fsS -m 5 "$2" | grep -q '"upstream": "web"'
+}
+SQLI="http://198.18.0.1/?id=1'%20OR%20'1'='1"
+check "player -> http 198.18.0.1:80 -> upstream: 200, the upstream's echo" \
+	http_echo_ok "$PLAYER" http://198.18.0.1/hello
+check "player -> http [2001:db8::1]:80 -> upstream: 200" \
+	http_echo_ok "$PLAYER" "http://[2001:db8::1]/hello"
+check "attacker -> http SQL injection: 403 from the WAF" \
+	test "$(http_code "$ATTACKER" "$SQLI")" = 403
 check "upstream 198.18.3.2 on the XDP allow-list" \
 	sh -c "'$AEGISCTL' -p '$PIN_DIR' allow list | grep -q '^198.18.3.2/32'"
 check "proxy xdp blocks are XDP policies on tcp/25565 and udp/27015" \
@@ -366,12 +409,14 @@ cat <<EOF
 
    proxies    tcp 25565 -> 198.18.3.2:35565  PROXY v2 (the server answers "PP <player> <port>")
               udp 27015 -> 198.18.3.2:37015  one session per player address
+              http 80   -> 198.18.3.2:38080  WAF enforce, bot UAs, 50 req/s per IP (a JSON echo)
    local      HTTP :8080 in the shield namespace
    XDP        tcp 25565  syn 100/s, new_conn 50/s, max 8 conns/source, 200 strikes -> ban 2m
               udp 27015  udp_pps 500/s, udp_bps 1M/s, max 4 flows/source
               tcp 8080   syn 20/s, new_conn 20/s, max 32 conns/source
    config     $CFG
    logs       access: $ACCESS_LOG   upstream: $UPLOG
+              HTTP security events: $HTTP_EVENTS
    pins       $PIN_DIR
 
  Try, from another terminal (as root):
@@ -384,6 +429,12 @@ cat <<EOF
    echo hello | ip netns exec $PLAYER nc -u -w1 198.18.0.1 27015
    ip netns exec $PLAYER curl http://198.18.0.1:8080/
    tail -f $ACCESS_LOG            # one JSON line per connection / UDP session
+
+ HTTP through Aegis (WAF in enforce mode) to the upstream's JSON echo:
+   ip netns exec $PLAYER curl -i http://198.18.0.1/hello                        # allowed: 200
+   ip netns exec $ATTACKER curl -i "http://198.18.0.1/?id=1'%20OR%20'1'='1"    # blocked: 403 + request id
+   ip netns exec $ATTACKER curl -i -A sqlmap/1.7 http://198.18.0.1/            # bot user agent: 403
+   tail -f $HTTP_EVENTS   # one JSON line per blocked or flagged request
 
  Attacks (bounded) are dropped in XDP, and the attacker ends up banned:
    ip netns exec $ATTACKER hping3 -S -p 25565 -c 20000 -i u100 198.18.0.1

@@ -96,9 +96,3 @@ wt 2 GET relative/target
 "$AEGISCTL" waf frobnicate >"$FAIL_LOG" 2>&1
 [ $? = 2 ] || fail "unknown waf subcommand: exit not 2"
 pass "usage errors exit 2"
-
-# aegisd cannot serve http proxies yet: it must refuse them, naming the proxy.
-"${AEGISD:-$AEGIS_BUILD/aegisd}" --check -c "$CFG" >"$FAIL_LOG" 2>&1
-[ $? = 1 ] || fail "aegisd --check accepted an http proxy it cannot serve"
-has "protocol http is not served by aegisd yet"
-pass "aegisd refuses an http proxy until its engine lands"
