@@ -31,6 +31,7 @@
 #include "http_rt.h"
 #include "log.h"
 #include "proxy.h"
+#include "secevent.h"
 #include "uring_ud.h"
 #include "worker.h"
 
@@ -57,6 +58,7 @@ struct http_workset {
 	struct http_idle *idle;
 	uint32_t n_idle, idle_free, idle_used, idle_head;	/* idle_head: pooled list */
 	uint32_t tarpitted;
+	struct timer tick;		/* once a second: security-event cap summaries */
 	char *scratch;			/* hc_scratch() */
 	size_t scratch_cap;
 	struct scratch_ent *scr;
@@ -305,6 +307,17 @@ bool hc_tarpit_take(struct worker *w, struct http_conn *c)
 
 /* ---- lifecycle ---- */
 
+/* Writes the "suppressed" summaries of the event files this worker uses. */
+static void tick(struct timer *tm, void *ctx)
+{
+	struct worker *w = ctx;
+	struct http_workset *t = w->http;
+
+	for (size_t i = 0; i < t->n_scr; i++)
+		secevent_tick(t->scr[i].px->http->events_fd, w->now_ms);
+	timer_add(&w->tw, tm, w->now_ms + 1000, tick);
+}
+
 int http_init(struct worker *w)
 {
 	struct http_workset *t = calloc(1, sizeof(*t));
@@ -324,6 +337,7 @@ int http_init(struct worker *w)
 		t->idle[i].next = i + 1 < t->n_idle ? i + 1 : NONE;
 	t->free_head = t->idle_free = 0;
 	t->idle_head = NONE;
+	timer_add(&w->tw, &t->tick, w->now_ms + 1000, tick);
 	return 0;
 }
 
@@ -351,6 +365,7 @@ void http_free(struct worker *w)
 
 	if (!t)
 		return;
+	timer_del(&w->tw, &t->tick);
 	for (uint32_t i = 0; t->idle && i < t->n_idle; i++)
 		if (t->idle[i].used)
 			idle_drop(w, &t->idle[i]);

@@ -64,7 +64,8 @@ void hx_upstream_failed(struct worker *w, struct http_conn *c, const char *why, 
 	}
 	atomic_fetch_add_explicit(&c->rt->st.upstream_errors, 1, memory_order_relaxed);
 	report(w, c, false);
-	if (hx_retry(w, c))
+	/* A dead pooled connection is worth a retry; a slow upstream is not. */
+	if (status != 504 && hx_retry(w, c))
 		return;
 	hx_reply(w, c, status, 0, true, why);
 }

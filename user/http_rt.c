@@ -128,7 +128,7 @@ void http_rt_free(struct http_rt *rt)
 	router_free(rt->router);
 	http_guard_free(rt->guard);
 	adaptive_free(rt->adapt);
-	if (rt->events_fd > STDERR_FILENO)
-		close(rt->events_fd);
+	if (rt->events_fd >= 0)
+		secevent_close(rt->events_fd);
 	free(rt);
 }

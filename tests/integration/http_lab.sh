@@ -106,7 +106,8 @@ FAIL_LOG=$LOG
 "$AEGISD" --check -c "$CFG" >"$RUN/check.out" 2>&1 || { cat "$RUN/check.out" >&2; fail "config rejected"; }
 ip netns exec "$EDGE" "$AEGISD" -c "$CFG" >>"$LOG" 2>&1 &
 DPID=$!
-for _ in $(seq 300); do grep -q "running" "$LOG" && break; sleep 0.1; done
+# Hyperscan compiles the WAF at start: seconds, far more under ASan.
+for _ in $(seq 1200); do grep -q "running" "$LOG" && break; sleep 0.1; done
 grep -q "running" "$LOG" || { tail -n 20 "$LOG" >&2; fail "aegisd did not start"; }
 wait_port "$EDGE" tcp 80
 
