@@ -181,7 +181,7 @@ start_peer() {	# PEER; returns 1 (and says why) if it cannot run
 		fill aegis.yaml "$RUN/aegis/aegis.yaml"
 		ip netns exec "$EDGE" "$AEGISD" -c "$RUN/aegis/aegis.yaml" >>"$PEER_LOG" 2>&1 &
 		PEER_PID=$!
-		for _ in $(seq 100); do
+		for _ in $(seq 1200); do
 			grep -q "running" "$PEER_LOG" && break
 			kill -0 "$PEER_PID" 2>/dev/null || break
 			sleep 0.1
