@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * Internals of the HTTP proxy shared by its two files, nobody else:
- *   http_proxy.c     connections: I/O on the ring, queues, timers, the
- *                    upstream pool, close and free;
+ *   http_proxy.c     connections: I/O on the ring, queues, the upstream
+ *                    (via http_pool.c), close and free;
  *   http_exchange.c  one request after another: route, guard, forward,
- *                    replies of our own, timeouts, the access log;
- *   http_relay.c     the response back to the client, the tunnel.
+ *                    replies of our own, the access log;
+ *   http_relay.c     the response back to the client, the tunnel;
+ *   http_timeout.c   the deadlines of each state.
  */
 #ifndef AEGIS_HTTP_CONN_H
 #define AEGIS_HTTP_CONN_H
@@ -140,8 +141,6 @@ bool hc_tarpit_take(struct worker *w, struct http_conn *c);
 void hx_client_data(struct worker *w, struct http_conn *c);
 void hx_client_sent(struct worker *w, struct http_conn *c);	/* out[CLIENT] drained a bit */
 void hx_upstream_sent(struct worker *w, struct http_conn *c);	/* out[UP] drained a bit */
-void hx_timeout(struct worker *w, struct http_conn *c);
-uint64_t hx_deadline(struct worker *w, struct http_conn *c);
 void hx_body(void *arg, const char *p, size_t len);		/* http_req body callback */
 void hx_request_end(struct worker *w, struct http_conn *c);	/* access log, counters */
 /* Sends a body-less request again on a fresh upstream; false if it may not. */
@@ -151,6 +150,10 @@ void hx_response_done(struct worker *w, struct http_conn *c);
 /* Our own error response (see http_resp_error); keep: the connection may go on. */
 void hx_reply(struct worker *w, struct http_conn *c, int status, uint32_t retry_after_s,
 	      bool keep, const char *reason);
+
+/* http_timeout.c: when the connection's timer fires (0: never), and what it does then */
+uint64_t hx_deadline(struct worker *w, struct http_conn *c);
+void hx_timeout(struct worker *w, struct http_conn *c);
 
 /* http_relay.c: the response side and the tunnel */
 void hx_upstream_ready(struct worker *w, struct http_conn *c);	/* connected or reused */

@@ -10,11 +10,9 @@
  * receive and one send in flight; the slot is freed only when nothing is
  * in flight after close (the generation in user_data double-checks).
  *
- * The upstream pool keeps idle keep-alive connections per worker, keyed
- * by (balancer, target). An idle connection carries a poll for input: an
- * upstream that closes it (or talks out of turn) is dropped at once, so a
- * request rarely lands on a dead connection; when one does, a request
- * without a body is retried once on a fresh connection.
+ * Upstream connections come from the worker's pool (http_pool.c) when
+ * one is idle; a request without a body that lands on a dead pooled one
+ * is retried once on a fresh connection.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -27,6 +25,7 @@
 
 #include "balancer.h"
 #include "http_conn.h"
+#include "http_pool.h"
 #include "http_proxy.h"
 #include "http_rt.h"
 #include "log.h"
@@ -34,17 +33,6 @@
 #include "secevent.h"
 #include "uring_ud.h"
 #include "worker.h"
-
-struct http_idle {
-	uint32_t gen, next;		/* free list */
-	uint32_t uprev, unext;		/* pooled list (NONE-terminated) */
-	bool used;
-	int fd;
-	struct proxy *px;		/* holds a reference */
-	struct lb *lb;
-	int target;
-	struct timer timer;
-};
 
 struct scratch_ent {
 	struct proxy *px;		/* holds a reference */
@@ -55,8 +43,7 @@ struct scratch_ent {
 struct http_workset {
 	struct http_conn *conns;
 	uint32_t n, free_head, live;
-	struct http_idle *idle;
-	uint32_t n_idle, idle_free, idle_used, idle_head;	/* idle_head: pooled list */
+	struct http_pool pool;
 	uint32_t tarpitted;
 	struct timer tick;		/* once a second: security-event cap summaries */
 	char *scratch;			/* hc_scratch() */
@@ -177,110 +164,6 @@ static void scratch_put(struct worker *w, struct proxy *px)
 	}
 }
 
-/* ---- the upstream pool ---- */
-
-/* Takes e out of the pool; returns its fd, still open. */
-static int idle_unlink(struct worker *w, struct http_idle *e)
-{
-	struct http_workset *t = w->http;
-	int fd = e->fd;
-
-	timer_del(&w->tw, &e->timer);
-	proxy_put(e->px);
-	if (e->uprev != NONE)
-		t->idle[e->uprev].unext = e->unext;
-	else
-		t->idle_head = e->unext;
-	if (e->unext != NONE)
-		t->idle[e->unext].uprev = e->uprev;
-	e->used = false;
-	e->px = NULL;
-	e->gen = (e->gen + 1) & UD_GEN_MASK;
-	e->next = t->idle_free;
-	t->idle_free = (uint32_t)(e - t->idle);
-	t->idle_used--;
-	return fd;
-}
-
-static void idle_drop(struct worker *w, struct http_idle *e)
-{
-	close(idle_unlink(w, e));
-}
-
-static void idle_timer(struct timer *tm, void *ctx)
-{
-	struct http_idle *e = (struct http_idle *)((char *)tm - offsetof(struct http_idle, timer));
-
-	if (e->used)
-		idle_drop(ctx, e);
-}
-
-static void pool_put(struct worker *w, struct http_conn *c)
-{
-	struct http_workset *t = w->http;
-	uint32_t same = 0, slot;
-	struct http_idle *e;
-	struct io_uring_sqe *sqe;
-
-	for (uint32_t i = t->idle_head; i != NONE; i = t->idle[i].unext)
-		if (t->idle[i].lb == c->route->lb && t->idle[i].target == c->target)
-			same++;
-	if (same >= c->rt->cfg->pool.idle || t->idle_free == NONE ||
-	    atomic_load_explicit(&c->px->draining, memory_order_relaxed)) {
-		close(c->s[HC_UP].fd);
-		return;
-	}
-	slot = t->idle_free;
-	e = &t->idle[slot];
-	t->idle_free = e->next;
-	t->idle_used++;
-	e->used = true;
-	e->uprev = NONE;
-	e->unext = t->idle_head;
-	if (t->idle_head != NONE)
-		t->idle[t->idle_head].uprev = slot;
-	t->idle_head = slot;
-	e->fd = c->s[HC_UP].fd;
-	e->px = c->px;
-	proxy_get(c->px);
-	e->lb = c->route->lb;
-	e->target = c->target;
-	timer_add(&w->tw, &e->timer, w->now_ms + c->rt->cfg->pool.idle_timeout_ms, idle_timer);
-	sqe = worker_sqe(w);
-	io_uring_prep_poll_add(sqe, e->fd, POLLIN | POLLRDHUP);
-	io_uring_sqe_set_data64(sqe, ud_pack(UD_HTTP_POOL, slot, e->gen, 0));
-}
-
-static int pool_take(struct worker *w, struct http_conn *c)
-{
-	struct http_workset *t = w->http;
-
-	for (uint32_t i = t->idle_head; i != NONE; i = t->idle[i].unext) {
-		struct http_idle *e = &t->idle[i];
-		struct io_uring_sqe *sqe;
-
-		if (e->lb != c->route->lb || e->target != c->target)
-			continue;
-		sqe = worker_sqe(w);
-		io_uring_prep_poll_remove(sqe, ud_pack(UD_HTTP_POOL, i, e->gen, 0));
-		io_uring_sqe_set_data64(sqe, ud_pack(UD_NONE, 0, 0, 0));
-		return idle_unlink(w, e);
-	}
-	return -1;
-}
-
-static void pool_complete(struct worker *w, struct io_uring_cqe *cqe)
-{
-	struct http_workset *t = w->http;
-	uint32_t slot = ud_slot(cqe->user_data);
-
-	if (!t || slot >= t->n_idle)
-		return;
-	/* Input on an idle connection: the upstream closed it or broke the protocol. */
-	if (t->idle[slot].used && t->idle[slot].gen == ud_gen(cqe->user_data))
-		idle_drop(w, &t->idle[slot]);
-}
-
 char *hc_scratch(struct worker *w, size_t cap)
 {
 	struct http_workset *t = w->http;
@@ -326,17 +209,12 @@ int http_init(struct worker *w)
 		return -ENOMEM;
 	w->http = t;
 	t->n = w->p.max_conns;
-	t->n_idle = w->p.max_conns;
 	t->conns = calloc(t->n, sizeof(*t->conns));
-	t->idle = calloc(t->n_idle, sizeof(*t->idle));
-	if (!t->conns || !t->idle)
+	if (!t->conns || http_pool_init(&t->pool, w->p.max_conns))
 		return -ENOMEM;
 	for (uint32_t i = 0; i < t->n; i++)
 		t->conns[i].next = i + 1 < t->n ? i + 1 : NONE;
-	for (uint32_t i = 0; i < t->n_idle; i++)
-		t->idle[i].next = i + 1 < t->n_idle ? i + 1 : NONE;
-	t->free_head = t->idle_free = 0;
-	t->idle_head = NONE;
+	t->free_head = 0;
 	timer_add(&w->tw, &t->tick, w->now_ms + 1000, tick);
 	return 0;
 }
@@ -366,9 +244,7 @@ void http_free(struct worker *w)
 	if (!t)
 		return;
 	timer_del(&w->tw, &t->tick);
-	for (uint32_t i = 0; t->idle && i < t->n_idle; i++)
-		if (t->idle[i].used)
-			idle_drop(w, &t->idle[i]);
+	http_pool_free(w, &t->pool);
 	for (uint32_t i = 0; t->conns && i < t->n; i++)
 		conn_release_bufs(&t->conns[i]);
 	for (size_t i = 0; i < t->n_scr; i++) {
@@ -378,7 +254,6 @@ void http_free(struct worker *w)
 	free(t->scr);
 	free(t->scratch);
 	free(t->conns);
-	free(t->idle);
 	free(t);
 	w->http = NULL;
 }
@@ -655,7 +530,7 @@ void hc_upstream_open(struct worker *w, struct http_conn *c)
 	}
 	c->s[HC_UP].eof = 0;
 	c->in[HC_UP].len = 0;
-	fd = c->retried ? -1 : pool_take(w, c);
+	fd = c->retried ? -1 : http_pool_take(w, &w->http->pool, c->route->lb, c->target);
 	if (fd >= 0) {
 		c->s[HC_UP].fd = fd;
 		c->up_reused = true;
@@ -712,7 +587,8 @@ void hc_upstream_release(struct worker *w, struct http_conn *c, bool reusable)
 		memset(&c->in[HC_UP], 0, sizeof(c->in[HC_UP]));
 		memset(&c->tx[HC_UP], 0, sizeof(c->tx[HC_UP]));
 	} else if (s->fd >= 0 && reusable && !s->eof && !c->in[HC_UP].len) {
-		pool_put(w, c);
+		http_pool_put(w, &w->http->pool, s->fd, c->px, c->route->lb, c->target,
+			      c->rt->cfg->pool.idle, c->rt->cfg->pool.idle_timeout_ms);
 	} else if (s->fd >= 0) {
 		close(s->fd);
 	}
@@ -767,7 +643,8 @@ void http_complete(struct worker *w, struct io_uring_cqe *cqe)
 	struct http_conn *c;
 
 	if (op == UD_HTTP_POOL) {
-		pool_complete(w, cqe);
+		if (w->http)
+			http_pool_complete(w, &w->http->pool, cqe->user_data);
 		return;
 	}
 	if (!w->http || slot >= w->http->n)
@@ -862,9 +739,8 @@ void http_drain(struct worker *w, struct proxy *px)
 {
 	struct http_workset *t = w->http;
 
-	for (uint32_t i = 0; t && i < t->n_idle; i++)
-		if (t->idle[i].used && t->idle[i].px == px)
-			idle_drop(w, &t->idle[i]);
+	if (t)
+		http_pool_drop(w, &t->pool, px);
 	for (uint32_t i = 0; t && i < t->n; i++) {
 		struct http_conn *c = &t->conns[i];
 
@@ -883,9 +759,8 @@ void http_close_all(struct worker *w, const char *reason)
 {
 	struct http_workset *t = w->http;
 
-	for (uint32_t i = 0; t && i < t->n_idle; i++)
-		if (t->idle[i].used)
-			idle_drop(w, &t->idle[i]);
+	if (t)
+		http_pool_drop(w, &t->pool, NULL);
 	for (uint32_t i = 0; t && i < t->n && t->live; i++) {
 		struct http_conn *c = &t->conns[i];
 
