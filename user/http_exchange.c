@@ -122,7 +122,6 @@ void hx_request_end(struct worker *w, struct http_conn *c)
 		return;
 	json_init(&j, f);
 	access_line(c, &j, w->now_ms);
-	fputc('\n', f);
 	fclose(f);
 	/* One write per line: O_APPEND keeps lines from workers whole. */
 	if (write(c->px->access_fd, line, n) < 0)

@@ -78,7 +78,8 @@ proxies:
       mode: enforce
       trusted_proxies: [198.18.0.3/32]
       limits: { body: 16M }
-      timeouts: { header: 2s, body: 5s, keepalive: 30s, response: 2s }
+      timeouts: { header: 2s, body: 2s, keepalive: 30s, response: 2s }
+      tarpit: { delay: 1s }
       rate_limits:
         paths: [ { prefix: /limited, rate: 2, per: 1m, burst: 2 } ]
       bots: { block_after: 0 }
@@ -294,6 +295,20 @@ check "slow upstream: 504 after timeouts.response 2s (got $code after ${ms} ms)"
 	test "$code" = 504 -a "$ms" -ge 1800 -a "$ms" -lt 4500
 code=$(hcurl -H 'Host: dead.test' -o /dev/null -w '%{http_code}' "$URL/")
 check "dead upstream (nothing listens): 502 (got $code)" test "$code" = 502
+check "upstream dies mid-request: 502, and the same client connection goes on" raw '
+s = conn(); rd = R(s)
+s.sendall(b"GET /die HTTP/1.1\r\nHost: a.test\r\n\r\n")
+c, h, b = rd.resp(); assert c == 502, c
+s.sendall(b"GET /after-die HTTP/1.1\r\nHost: a.test\r\n\r\n")
+import json
+c, h, b = rd.resp(); assert c == 200 and json.loads(b)["target"] == "/after-die", (c, b[:80])'
+want=$(sha256sum < "$RUN/body.10485760" | cut -d' ' -f1)
+out=$(hcurl -H 'Host: a.test' -H 'Expect: 100-continue' -H 'Content-Type: application/octet-stream' \
+	--data-binary @"$RUN/body.10485760" "$URL/expect")
+check "Expect: 100-continue: answered by Aegis, 10 MiB body through intact" \
+	jpy "d['body_len'] == 10485760 and d['body_sha256'] == '$want'" <<EOF
+$out
+EOF
 codes=""
 for i in $(seq 8); do
 	codes="$codes$(hcurl -H 'Host: breaker.test' -o /dev/null -w '%{http_code}' "$URL/500") "
@@ -334,6 +349,12 @@ for ch in b"X-Slow: " + b"a" * 30:
 el = time.time() - t0
 assert closed and el < 4.5, "closed=%s after %.1f s" % (closed, el)'
 
+check "a request body that stalls: 408 after timeouts.body 2s" raw '
+s = conn(); rd = R(s)
+s.sendall(b"POST /stall HTTP/1.1\r\nHost: a.test\r\nContent-Length: 100\r\n\r\nonly-part")
+t0 = time.time(); c = rd.resp()[0]; el = time.time() - t0
+assert c == 408 and 1.5 < el < 4.5, (c, el)'
+
 # ---- detection ----
 codes=""
 for i in 1 2 3; do
@@ -347,6 +368,14 @@ code=$(hcurl -H 'Host: a.test' -o "$RUN/waf.b" -w '%{http_code}' "$URL$SQLI")
 check "WAF enforce: $SQLI gets 403 with a request id (got $code)" sh -c "
 	[ '$code' = 403 ] && python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d.get(\"request_id\") else 1)' '$RUN/waf.b' &&
 	! grep -q \"id=1'%20OR\" '$RUN/A.log'"
+code=$(hcurl -H 'Host: a.test' -d "user=admin&pass=x' OR '1'='1' --" -o /dev/null -w '%{http_code}' "$URL/login-body")
+check "WAF on the body prefix: a form with SQL injection gets 403, never reaches the upstream (got $code)" \
+	sh -c "[ '$code' = 403 ] && ! grep -q login-body '$RUN/A.log'"
+t0=$(date +%s%N)
+code=$(hcurl -H 'Host: a.test' -o /dev/null -w '%{http_code}' "$URL/?q=%3Cscript%3Ealert(1)%3C/script%3E")
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+check "tarpit: a blocked request is held 1 s before its 403 (got $code after $ms ms)" \
+	test "$code" = 403 -a "$ms" -ge 900
 code=$(hcurl -H 'Host: detect.test' -o "$RUN/det.b" -w '%{http_code}' "$URL$SQLI")
 sleep 0.3
 check "WAF detect (host detect.test): forwarded (got $code), event with action flag" sh -c "
@@ -388,6 +417,15 @@ for l in open(sys.argv[1]):
     assert e["action"] in ("block", "flag"), e
     assert e["stage"] and e["source"] and "request_id" in e, e
 assert n >= 5, "only %d events" % n' "$EVENTS"
+
+check "access log: one JSON line per request with status, host, path and request id" python3 -c '
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+assert all(e["type"] == "http" for e in lines), lines[:2]
+by = {e["path"]: e for e in lines}
+assert by["/hello"]["status"] == 200 and by["/hello"]["host"] == "a.test" and by["/hello"]["request_id"], by["/hello"]
+assert by["/die"]["status"] == 502, by["/die"]
+assert any(e["status"] == 403 and e["action"] == "block" and e["stage"] == "waf" for e in lines)' "$RUN/access.log"
 
 kill -TERM "$DPID"
 rc=0
