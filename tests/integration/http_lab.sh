@@ -418,6 +418,18 @@ for l in open(sys.argv[1]):
     assert e["stage"] and e["source"] and "request_id" in e, e
 assert n >= 5, "only %d events" % n' "$EVENTS"
 
+# ---- reload ----
+sed -i 's/        - names: \[b.test\]/        - names: [b.test, c.test]/' "$CFG"
+kill -HUP "$DPID"
+got=""
+for _ in $(seq 600); do
+	got=$(r c.test /reload)
+	[ "$got" = B ] && break
+	sleep 0.1
+done
+check "reload (SIGHUP): a host name added to the config routes (c.test -> $got)" test "$got" = B
+check "reload: the running config kept serving the others (a.test -> $(r a.test /))" test "$(r a.test /)" = A
+
 check "access log: one JSON line per request with status, host, path and request id" python3 -c '
 import json, sys
 lines = [json.loads(l) for l in open(sys.argv[1])]
