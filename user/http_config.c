@@ -366,6 +366,10 @@ int cfg_http_proxy_check(struct cfg_ctx *c, const char *path, int line, struct p
 				 path);
 	if (!p->http)
 		return cfg_error(c, line, "%s: missing 'http' (an http proxy needs its hosts)", path);
+	if (p->timeouts.client_read_ms || p->timeouts.upstream_read_ms)
+		return cfg_error(c, line,
+				 "%s.timeouts: client_read and upstream_read are for tcp proxies; http proxies use http.timeouts (header, body, response)",
+				 path);
 	for (size_t i = 0; i < p->http->n_hosts; i++)
 		for (size_t j = 0; j < p->http->hosts[i].n_routes; j++)
 			if (p->http->hosts[i].routes[j].algo < 0)

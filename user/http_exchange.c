@@ -506,7 +506,8 @@ static void on_head(struct worker *w, struct http_conn *c)
 	if (!c->req_first_ms)
 		c->req_first_ms = w->now_ms;
 	new_request_id(w, c);
-	c->client_ka = h->keep_alive;
+	/* timeouts.keepalive 0: one request per connection, said in the response. */
+	c->client_ka = h->keep_alive && c->rt->cfg->timeouts.keepalive_ms;
 	resolve_client(c, h);
 	c->host = route(c, h);
 	guard_head(w, c, h);

@@ -193,6 +193,8 @@ Test(http_config, proxy_level_errors)
 		{ HEAD HOSTS "    upstream: { addresses: [198.18.0.1] }\n", 9,
 		  "http.hosts[].routes[].upstreams" },
 		{ HEAD HOSTS "    one_to_one: false\n", 9, "one_to_one: meaningless for http" },
+		{ HEAD HOSTS "    timeouts: { client_read: 5s }\n", 2, "http proxies use http.timeouts" },
+		{ HEAD HOSTS "    timeouts: { upstream_read: 5s }\n", 2, "client_read and upstream_read are for tcp" },
 		{ HEAD HOSTS "    proxy_protocol: { send: v2 }\n", 9,
 		  "send: not supported for http proxies" },
 		{ "proxies:\n  - { name: t, protocol: tcp, origin: { ports: 80 },\n"
