@@ -692,8 +692,8 @@ void http_accept(struct worker *w, struct worker_listener *l, int fd)
 {
 	struct proxy *px = l->px;
 	socklen_t sl = sizeof(struct sockaddr_storage);
-	struct http_conn *c;
-	uint64_t active;
+	struct http_conn *c = NULL;
+	bool admitted;
 
 	atomic_fetch_add_explicit(&w->st.accepted, 1, memory_order_relaxed);
 	/* The connection table is built on the first HTTP client. */
@@ -703,12 +703,11 @@ void http_accept(struct worker *w, struct worker_listener *l, int fd)
 		close(fd);
 		return;
 	}
-	active = atomic_fetch_add_explicit(&px->st.conns_active, 1, memory_order_relaxed);
-	if (atomic_load_explicit(&px->draining, memory_order_relaxed) ||
-	    (px->cfg.max_conns && active >= px->cfg.max_conns) || !(c = conn_alloc(w))) {
-		atomic_fetch_sub_explicit(&px->st.conns_active, 1, memory_order_relaxed);
+	admitted = proxy_conn_admit(px);
+	if (!admitted || !(c = conn_alloc(w))) {
+		if (admitted)
+			proxy_conn_shed(px);
 		atomic_fetch_add_explicit(&w->st.shed_conns, 1, memory_order_relaxed);
-		atomic_fetch_add_explicit(&px->st.conns_shed, 1, memory_order_relaxed);
 		close(fd);
 		return;
 	}

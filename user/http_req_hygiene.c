@@ -93,12 +93,17 @@ static bool host_valid(struct http_span s, bool need_port)
 	return i > port_at && port <= 65535;
 }
 
-/* Bytes allowed raw in a path or query (RFC 3986 pchar, '/', '?'). */
-static bool target_char(unsigned char c)
+/*
+ * Bytes allowed raw in a path or query: RFC 3986 pchar, '/', '?', plus
+ * what browsers leave unencoded (the WHATWG URL encode sets): "[]|^" in
+ * a path, and also "{}`" in a query (PHP-style filter[size]=42). None of
+ * them can end a line or a field.
+ */
+static bool target_char(unsigned char c, bool query)
 {
 	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
 		return true;
-	return c && strchr("-._~!$&'()*+,;=:@/?%", c) != NULL;
+	return c && (strchr("-._~!$&'()*+,;=:@/?%[]|^", c) || (query && strchr("{}`", c)));
 }
 
 static int hexval(char c)
@@ -225,6 +230,7 @@ static enum http_reason check_target(struct http_req *r)
 	struct http_req_head *h = &r->h;
 	struct http_span t = h->target, auth, rest;
 	size_t i, skip = 0;
+	bool query = false;
 
 	if (h->method_bit == HTTP_M_CONNECT) {
 		if (!host_valid(t, true))
@@ -261,9 +267,11 @@ static enum http_reason check_target(struct http_req *r)
 	} else {
 		return HTTP_R_BAD_TARGET;
 	}
-	for (i = 0; i < rest.len; i++)
-		if (!target_char((unsigned char)rest.p[i]))
+	for (i = 0; i < rest.len; i++) {
+		query |= rest.p[i] == '?';
+		if (!target_char((unsigned char)rest.p[i], query))
 			return HTTP_R_BAD_TARGET;
+	}
 	h->path = rest;
 	h->query.p = rest.p + rest.len;
 	for (i = 0; i < rest.len; i++)

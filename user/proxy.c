@@ -259,6 +259,25 @@ void proxy_release(struct proxy *px, unsigned int listener, int target)
 		lb_release(px->listeners[listener].lb, target);
 }
 
+bool proxy_conn_admit(struct proxy *px)
+{
+	/* Reserve the slot in the proxy-wide count first: checking, then
+	 * adding, would let every worker pass the limit at once. */
+	uint64_t active = atomic_fetch_add_explicit(&px->st.conns_active, 1, memory_order_relaxed);
+
+	if (!atomic_load_explicit(&px->draining, memory_order_relaxed) &&
+	    (!px->cfg.max_conns || active < px->cfg.max_conns))
+		return true;
+	proxy_conn_shed(px);
+	return false;
+}
+
+void proxy_conn_shed(struct proxy *px)
+{
+	atomic_fetch_sub_explicit(&px->st.conns_active, 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&px->st.conns_shed, 1, memory_order_relaxed);
+}
+
 bool proxy_trusts(const struct proxy *px, const struct sockaddr_storage *client)
 {
 	struct aegis_addr a;

@@ -61,6 +61,12 @@ int proxy_pick(struct proxy *px, unsigned int listener, const struct sockaddr_st
 	       uint64_t now_ns, struct lb_rng *rng, struct sockaddr_storage *to, socklen_t *to_len);
 void proxy_release(struct proxy *px, unsigned int listener, int target);
 
+/* Counts a new connection in conns_active; false (counted as shed) when
+ * the proxy drains or is at max_connections. */
+bool proxy_conn_admit(struct proxy *px);
+/* Takes an admitted connection back out, as shed. */
+void proxy_conn_shed(struct proxy *px);
+
 /* True if `client` may send us a PROXY protocol header. */
 bool proxy_trusts(const struct proxy *px, const struct sockaddr_storage *client);
 

@@ -717,19 +717,16 @@ static void on_connect(struct worker *w, struct tcp_conn *c, struct io_uring_cqe
 void tcp_accept(struct worker *w, struct worker_listener *l, int fd)
 {
 	struct proxy *px = l->px;
-	struct tcp_conn *c;
+	struct tcp_conn *c = NULL;
 	socklen_t sl = sizeof(struct sockaddr_storage);
+	bool admitted;
 
 	atomic_fetch_add_explicit(&w->st.accepted, 1, memory_order_relaxed);
-	/* Reserve the slot in the proxy-wide count first: checking, then
-	 * adding, would let every worker pass the limit at once. */
-	uint64_t active = atomic_fetch_add_explicit(&px->st.conns_active, 1, memory_order_relaxed);
-
-	if (atomic_load_explicit(&px->draining, memory_order_relaxed) ||
-	    (px->cfg.max_conns && active >= px->cfg.max_conns) || !(c = conn_alloc(w))) {
-		atomic_fetch_sub_explicit(&px->st.conns_active, 1, memory_order_relaxed);
+	admitted = proxy_conn_admit(px);
+	if (!admitted || !(c = conn_alloc(w))) {
+		if (admitted)
+			proxy_conn_shed(px);
 		atomic_fetch_add_explicit(&w->st.shed_conns, 1, memory_order_relaxed);
-		atomic_fetch_add_explicit(&px->st.conns_shed, 1, memory_order_relaxed);
 		close(fd);
 		return;
 	}

@@ -36,6 +36,8 @@ static const struct scase cases[] = {
 	{ "absolute-form matching Host", "GET http://a.example/x?q=1 HTTP/1.1\r\n" H "\r\n", 0, 0, 1 },
 	{ "HTTP/1.0 without Host", "GET / HTTP/1.0\r\n\r\n", 0, 0, 1 },
 	{ "dot segment inside root", "GET /a/../b HTTP/1.1\r\n" H "\r\n", 0, 0, 1 },
+	{ "browser-raw brackets in query", "GET /c?filter[size]=42&f={a}|b^`c HTTP/1.1\r\n" H "\r\n", 0, 0, 1 },
+	{ "browser-raw brackets in path", "GET /a[1]|b^ HTTP/1.1\r\n" H "\r\n", 0, 0, 1 },
 	{ "two pipelined", "GET /1 HTTP/1.1\r\n" H "\r\nGET /2 HTTP/1.1\r\n" H "\r\n", 0, 0, 2 },
 	{ "Transfer_Encoding is another header", "GET / HTTP/1.1\r\n" H "Transfer_Encoding: chunked\r\n\r\n", 0, 0, 1 },
 
@@ -90,6 +92,8 @@ static const struct scase cases[] = {
 	{ "Host with space", "GET / HTTP/1.1\r\nHost: a b\r\n\r\n", 400, HTTP_R_HOST_INVALID, 0 },
 	{ "Host with userinfo", "GET / HTTP/1.1\r\nHost: evil@a.example\r\n\r\n", 400, HTTP_R_HOST_INVALID, 0 },
 	{ "fragment in target", "GET /a#b HTTP/1.1\r\n" H "\r\n", 400, HTTP_R_BAD_TARGET, 0 },
+	{ "brace in path", "GET /a{b} HTTP/1.1\r\n" H "\r\n", 400, HTTP_R_BAD_TARGET, 0 },
+	{ "quote in query", "GET /a?b=\"c\" HTTP/1.1\r\n" H "\r\n", 400, HTTP_R_BAD_TARGET, 0 },
 	{ "traversal plain", "GET /a/../../etc/passwd HTTP/1.1\r\n" H "\r\n", 400, HTTP_R_PATH_TRAVERSAL, 0 },
 	{ "traversal %2e%2e", "GET /%2e%2e/etc/passwd HTTP/1.1\r\n" H "\r\n", 400, HTTP_R_PATH_TRAVERSAL, 0 },
 	{ "traversal %2e%2e%2f", "GET /a/%2e%2e%2f%2e%2e%2fetc HTTP/1.1\r\n" H "\r\n", 400, HTTP_R_PATH_TRAVERSAL, 0 },
