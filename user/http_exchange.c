@@ -88,8 +88,9 @@ static void access_line(struct http_conn *c, struct json *j, uint64_t now_ms)
 	}
 	json_obj_open(j);
 	json_kstr(j, "time", ts);
-	json_kstr(j, "type", "http");
+	json_kstr(j, "type", "access");
 	json_kstr(j, "proxy", c->px->cfg.name);
+	json_kstr(j, "protocol", "http");
 	json_kstr(j, "source", src);
 	put_span(j, "host", h ? h->host : none, 255);
 	put_span(j, "method", h ? h->method : none, 32);

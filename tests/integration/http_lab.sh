@@ -433,7 +433,7 @@ check "reload: the running config kept serving the others (a.test -> $(r a.test 
 check "access log: one JSON line per request with status, host, path and request id" python3 -c '
 import json, sys
 lines = [json.loads(l) for l in open(sys.argv[1])]
-assert all(e["type"] == "http" for e in lines), lines[:2]
+assert all(e["type"] == "access" and e["protocol"] == "http" for e in lines), lines[:2]
 by = {e["path"]: e for e in lines}
 assert by["/hello"]["status"] == 200 and by["/hello"]["host"] == "a.test" and by["/hello"]["request_id"], by["/hello"]
 assert by["/die"]["status"] == 502, by["/die"]
