@@ -355,6 +355,50 @@ s.sendall(b"POST /stall HTTP/1.1\r\nHost: a.test\r\nContent-Length: 100\r\n\r\no
 t0 = time.time(); c = rd.resp()[0]; el = time.time() - t0
 assert c == 408 and 1.5 < el < 4.5, (c, el)'
 
+check "requests split at random points (1..40 B writes): 60 answered in order, bodies intact" raw '
+import random, json
+rnd = random.Random(7)
+for k in range(20):
+    s = conn(); rd = R(s)
+    body = bytes(rnd.choice(b"abcdefgh") for _ in range(rnd.randrange(0, 3000)))
+    reqs = b"GET /split%d HTTP/1.1\r\nHost: a.test\r\n\r\n" % k
+    reqs += b"POST /split%d-cl HTTP/1.1\r\nHost: a.test\r\nContent-Length: %d\r\n\r\n" % (k, len(body)) + body
+    ch = b"".join(b"%x\r\n%s\r\n" % (len(body[i:i+700]), body[i:i+700]) for i in range(0, len(body), 700))
+    reqs += b"POST /split%d-ch HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked\r\n\r\n" % k + ch + b"0\r\n\r\n"
+    i = 0
+    while i < len(reqs):
+        n = rnd.randrange(1, 41); s.sendall(reqs[i:i+n]); i += n
+        if rnd.random() < 0.05: time.sleep(0.01)
+    for suffix, blen in ((b"", 0), (b"-cl", len(body)), (b"-ch", len(body))):
+        c, h, b = rd.resp(); d = json.loads(b)
+        assert c == 200 and d["target"] == "/split%d%s" % (k, suffix.decode()) and d["body_len"] == blen, (k, c, d)
+    s.close()'
+check "hostile clients (garbage, truncated heads and bodies, early closes): aegisd still serves" raw '
+import random
+rnd = random.Random(11)
+cases = [b"\x00\xff" * 50, b"GET / HTTP/1.1\r\nHost: a.test\r\nX: " + b"a" * 20000,
+         b"POST / HTTP/1.1\r\nHost: a.test\r\nContent-Length: 100\r\n\r\nabc",
+         b"POST / HTTP/1.1\r\nHost: a.test\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n",
+         b"GET / HTTP/1.1\r\nHost: a.test\r\nUpgrade: websocket\r\nConnection: upgrade\r\n\r\n",
+         b"GET /" + b"%" * 5000 + b" HTTP/1.1\r\nHost: a.test\r\n\r\n", b"\r\n" * 3000]
+for _ in range(200):
+    c = rnd.choice(cases)
+    if rnd.random() < 0.3:
+        c = bytes(rnd.randrange(256) for _ in range(rnd.randrange(1, 400)))
+    s = conn()
+    try:
+        s.sendall(c[:rnd.randrange(1, len(c) + 1)])
+        if rnd.random() < 0.5:
+            s.settimeout(0.2)
+            try: s.recv(4096)
+            except OSError: pass
+    except OSError:
+        pass
+    s.close()
+s = conn(); rd = R(s)
+s.sendall(b"GET /still-alive HTTP/1.1\r\nHost: a.test\r\n\r\n")
+assert rd.resp()[0] == 200'
+
 # ---- detection ----
 codes=""
 for i in 1 2 3; do
@@ -429,6 +473,14 @@ for _ in $(seq 600); do
 done
 check "reload (SIGHUP): a host name added to the config routes (c.test -> $got)" test "$got" = B
 check "reload: the running config kept serving the others (a.test -> $(r a.test /))" test "$(r a.test /)" = A
+
+conns=""
+for _ in $(seq 50); do
+	conns=$(grep -o 'conns=[0-9]*' "$LOG" | tail -n 1)
+	[ "$conns" = conns=0 ] && break
+	sleep 0.2
+done
+check "no connection left behind once the clients are gone ($conns)" test "$conns" = conns=0
 
 check "access log: one JSON line per request with status, host, path and request id" python3 -c '
 import json, sys
