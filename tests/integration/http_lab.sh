@@ -30,7 +30,7 @@ EDGE=$(lab_ns edge) || skip "cannot create network namespaces"
 CLI=$(lab_ns cli)
 UP=$(lab_ns up)
 IF_E="ae${LAB_TAG}e"
-lab_link "$CLI" "ae${LAB_TAG}c" "198.18.0.2/24 198.18.0.3/24 2001:db8::2/64" \
+lab_link "$CLI" "ae${LAB_TAG}c" "198.18.0.2/24 198.18.0.3/24 198.18.0.4/24 2001:db8::2/64" \
 	"$EDGE" "$IF_E" "198.18.0.1/24 2001:db8::1/64"
 lab_link "$EDGE" "ae${LAB_TAG}f" "198.18.1.1/24" "$UP" "ae${LAB_TAG}u" "198.18.1.2/24 198.18.1.3/24"
 
@@ -74,6 +74,8 @@ proxies:
     health_check: { enabled: false }
     draining: { timeout: 0 }
     access_log: { path: $RUN/access.log }
+    proxy_protocol: { accept_from: [198.18.0.4/32] }
+    timeouts: { client_write: 2s }
     http:
       mode: enforce
       trusted_proxies: [198.18.0.3/32]
@@ -83,6 +85,7 @@ proxies:
       rate_limits:
         paths: [ { prefix: /limited, rate: 2, per: 1m, burst: 2 } ]
       bots: { block_after: 0 }
+      allow: { paths: [/health] }
       funnel: [ { gate: /signup, target: /register, action: block, memory: 5m } ]
       circuit_breaker: { failures: 3, open: 30s, half_open: 1 }
       events: { path: $EVENTS }
@@ -234,6 +237,12 @@ check "a trusted proxy's X-Forwarded-For names the client (X-Real-IP 203.0.113.9
 	jpy "d['headers'].get('x-real-ip') == '203.0.113.9'" <<EOF
 $out
 EOF
+check "PROXY v1 from a trusted balancer (198.18.0.4): X-Real-IP is the client it names" raw '
+import json
+s = socket.socket(); s.bind(("198.18.0.4", 0)); s.settimeout(10); s.connect(("198.18.0.1", 80)); rd = R(s)
+s.sendall(b"PROXY TCP4 203.0.113.7 198.18.0.1 40000 80\r\nGET /pp HTTP/1.1\r\nHost: a.test\r\n\r\n")
+c, h, b = rd.resp(); d = json.loads(b)
+assert c == 200 and d["headers"].get("x-real-ip") == "203.0.113.7", (c, d["headers"])'
 hcurl -H 'Host: a.test' -D "$RUN/h.txt" -o /dev/null "$URL/hdr"
 check "Server and X-Powered-By removed; security headers added" sh -c "
 	! grep -qi '^server:' '$RUN/h.txt' && ! grep -qi '^x-powered-by:' '$RUN/h.txt' &&
@@ -399,6 +408,21 @@ s = conn(); rd = R(s)
 s.sendall(b"GET /still-alive HTTP/1.1\r\nHost: a.test\r\n\r\n")
 assert rd.resp()[0] == 200'
 
+check "slow reader (a 64 MiB download never read): closed by timeouts.client_write 2s" raw '
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+s.settimeout(10); s.connect(("198.18.0.1", 80))
+s.sendall(b"GET /big?bytes=67108864 HTTP/1.1\r\nHost: a.test\r\n\r\n")
+time.sleep(6)
+s.settimeout(5); got = 0; t0 = time.time()
+try:
+    while True:
+        d = s.recv(1 << 20)
+        if not d: break
+        got += len(d)
+except OSError:
+    pass
+assert got < 67108864, "read %d bytes: the connection was not cut" % got'
+
 # ---- detection ----
 codes=""
 for i in 1 2 3; do
@@ -420,6 +444,8 @@ code=$(hcurl -H 'Host: a.test' -o /dev/null -w '%{http_code}' "$URL/?q=%3Cscript
 ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 check "tarpit: a blocked request is held 1 s before its 403 (got $code after $ms ms)" \
 	test "$code" = 403 -a "$ms" -ge 900
+code=$(hcurl -H 'Host: a.test' -o /dev/null -w '%{http_code}' "$URL/health$SQLI")
+check "allow-listed path (/health): no inspection, forwarded (got $code)" test "$code" = 200
 code=$(hcurl -H 'Host: detect.test' -o "$RUN/det.b" -w '%{http_code}' "$URL$SQLI")
 sleep 0.3
 check "WAF detect (host detect.test): forwarded (got $code), event with action flag" sh -c "
