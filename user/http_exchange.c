@@ -205,8 +205,11 @@ void hx_reply(struct worker *w, struct http_conn *c, int status, uint32_t retry_
 	c->reason = reason;
 	if (keep) {
 		c->state = HC_HEAD;
-		if (c->req_done)
+		if (c->req_done) {
+			/* Not called from the feed loop then: start the pipelined next. */
 			next_request(w, c);
+			feed_request(w, c);
+		}
 	} else {
 		c->state = HC_REPLY;
 		hx_request_end(w, c);
@@ -246,6 +249,8 @@ static void reply_hygiene(struct worker *w, struct http_conn *c)
 
 	if (!c->request_id[0])
 		new_request_id(w, c);
+	if (!http_req_head(c->req))	/* the head never parsed: the peer is all we know */
+		proxy_addr_of(&c->peer, &c->client);
 	ev.request_id = c->request_id;
 	stat_inc(&c->rt->st.hygiene);
 	http_guard_count(c->rt->guard, HTTP_STAGE_HYGIENE, HTTP_ACT_BLOCK);

@@ -304,13 +304,16 @@ check "slow upstream: 504 after timeouts.response 2s (got $code after ${ms} ms)"
 	test "$code" = 504 -a "$ms" -ge 1800 -a "$ms" -lt 4500
 code=$(hcurl -H 'Host: dead.test' -o /dev/null -w '%{http_code}' "$URL/")
 check "dead upstream (nothing listens): 502 (got $code)" test "$code" = 502
-check "upstream dies mid-request: 502, and the same client connection goes on" raw '
+check "upstream dies mid-request: 502, and the same client connection goes on (pipelined too)" raw '
 s = conn(); rd = R(s)
 s.sendall(b"GET /die HTTP/1.1\r\nHost: a.test\r\n\r\n")
 c, h, b = rd.resp(); assert c == 502, c
 s.sendall(b"GET /after-die HTTP/1.1\r\nHost: a.test\r\n\r\n")
 import json
-c, h, b = rd.resp(); assert c == 200 and json.loads(b)["target"] == "/after-die", (c, b[:80])'
+c, h, b = rd.resp(); assert c == 200 and json.loads(b)["target"] == "/after-die", (c, b[:80])
+s.sendall(b"GET /die HTTP/1.1\r\nHost: a.test\r\n\r\nGET /piped-after-die HTTP/1.1\r\nHost: a.test\r\n\r\n")
+c, h, b = rd.resp(); assert c == 502, c
+c, h, b = rd.resp(); assert c == 200 and json.loads(b)["target"] == "/piped-after-die", (c, b[:80])'
 want=$(sha256sum < "$RUN/body.10485760" | cut -d' ' -f1)
 out=$(hcurl -H 'Host: a.test' -H 'Expect: 100-continue' -H 'Content-Type: application/octet-stream' \
 	--data-binary @"$RUN/body.10485760" "$URL/expect")
