@@ -21,7 +21,6 @@
 #include "breaker.h"
 #include "adaptive.h"
 #include "http_conn.h"
-#include "http_req_priv.h"
 #include "http_rt.h"
 #include "json.h"
 #include "log.h"

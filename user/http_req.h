@@ -171,6 +171,14 @@ void http_req_next(struct http_req *r);
 const struct http_req_head *http_req_head(const struct http_req *r);
 enum http_reason http_req_error(const struct http_req *r);
 
+/* RFC 9110 tchar (header names, methods, codings). */
+bool http_req_tchar(unsigned char c);
+/* Case-insensitive equality of a span and a string. */
+bool http_req_span_ieq(struct http_span s, const char *lit);
+/* True if a Connection header among hdrs[0..n) lists name (shared with
+ * the response side: both strip what Connection names). */
+bool http_connection_lists(const struct http_header *hdrs, unsigned n, struct http_span name);
+
 /* Case-insensitive lookup: the first header with that name, or NULL. */
 const struct http_header *http_req_header(const struct http_req *r, const char *name);
 

@@ -604,20 +604,23 @@ bool http_req_is_hop_by_hop(const struct http_req *r, const char *name, size_t l
 	for (i = 0; i < sizeof(hop_by_hop) / sizeof(hop_by_hop[0]); i++)
 		if (http_req_span_ieq(n, hop_by_hop[i]))
 			return true;
-	if (!h)
-		return false;
-	for (i = 0; i < h->nheaders; i++) {
-		struct http_span v = h->headers[i].value;
+	return h && http_connection_lists(h->headers, h->nheaders, n);
+}
+
+bool http_connection_lists(const struct http_header *hdrs, unsigned n, struct http_span name)
+{
+	for (unsigned i = 0; i < n; i++) {
+		struct http_span v = hdrs[i].value;
 		size_t a = 0, b;
 
-		if (!http_req_span_ieq(h->headers[i].name, "connection"))
+		if (!http_req_span_ieq(hdrs[i].name, "connection"))
 			continue;
 		while (a < v.len) {
 			while (a < v.len && (v.p[a] == ' ' || v.p[a] == '\t' || v.p[a] == ','))
 				a++;
 			for (b = a; b < v.len && v.p[b] != ',' && v.p[b] != ' ' && v.p[b] != '\t'; b++)
 				;
-			if (b > a && b - a == len && strncasecmp(v.p + a, name, len) == 0)
+			if (b > a && b - a == name.len && strncasecmp(v.p + a, name.p, name.len) == 0)
 				return true;
 			a = b;
 		}

@@ -85,7 +85,5 @@ enum http_reason http_hyg_head(struct http_req *r);
  * Returns bytes used; sets r->st to ST_DONE or ST_ERROR when it ends. */
 size_t http_hyg_chunked(struct http_req *r, const char *buf, size_t len);
 
-bool http_req_tchar(unsigned char c);
-bool http_req_span_ieq(struct http_span s, const char *lit);
 
 #endif /* AEGIS_HTTP_REQ_PRIV_H */

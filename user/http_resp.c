@@ -18,20 +18,6 @@
 
 /* Same rules as the request side (http_req_hygiene.c), whose helpers are
  * private to it. */
-static bool tchar(unsigned char c)
-{
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-		return true;
-	return c && strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
-
-static bool span_ieq(struct http_span s, const char *lit)
-{
-	size_t n = strlen(lit);
-
-	return s.len == n && strncasecmp(s.p, lit, n) == 0;
-}
-
 enum resp_state {
 	RS_IDLE = 0,	/* no request outstanding */
 	RS_HEAD,	/* accumulating and scanning the head */
@@ -216,7 +202,7 @@ static const char *header_line(struct http_resp *r, const char *p, const char *e
 
 	if (*p == ' ' || *p == '\t')
 		return "obsolete line folding";
-	while (p < eol && tchar((unsigned char)*p))
+	while (p < eol && http_req_tchar((unsigned char)*p))
 		p++;
 	if (p == s || p == eol || *p != ':')
 		return "invalid header name";
@@ -266,7 +252,7 @@ static bool token(struct http_span t)
 	size_t i;
 
 	for (i = 0; i < t.len; i++)
-		if (!tchar((unsigned char)t.p[i]))
+		if (!http_req_tchar((unsigned char)t.p[i]))
 			return false;
 	return t.len > 0;
 }
@@ -289,7 +275,7 @@ static const char *parse_te(struct http_resp *r, struct http_span v)
 			return "invalid Transfer-Encoding";
 		if (r->body == RB_CHUNKED)
 			return "Transfer-Encoding after chunked";
-		r->body = span_ieq(t, "chunked") ? RB_CHUNKED : RB_EOF;
+		r->body = http_req_span_ieq(t, "chunked") ? RB_CHUNKED : RB_EOF;
 	}
 	return NULL;
 }
@@ -304,9 +290,9 @@ static const char *framing(struct http_resp *r)
 		const struct http_header *hd = &r->hdrs[i];
 
 		why = NULL;
-		if (span_ieq(hd->name, "content-length"))
+		if (http_req_span_ieq(hd->name, "content-length"))
 			why = parse_cl(r, hd->value);
-		else if (span_ieq(hd->name, "transfer-encoding"))
+		else if (http_req_span_ieq(hd->name, "transfer-encoding"))
 			why = parse_te(r, hd->value);
 		if (why)
 			return why;
@@ -334,7 +320,7 @@ static bool has_header(const struct http_resp *r, const char *name)
 	unsigned i;
 
 	for (i = 0; i < r->nhdrs; i++)
-		if (span_ieq(r->hdrs[i].name, name))
+		if (http_req_span_ieq(r->hdrs[i].name, name))
 			return true;
 	return false;
 }
@@ -537,8 +523,8 @@ static int out_ret(const struct outbuf *o)
 
 static bool is_framing(struct http_span n)
 {
-	return span_ieq(n, "content-length") ||
-	       span_ieq(n, "transfer-encoding");
+	return http_req_span_ieq(n, "content-length") ||
+	       http_req_span_ieq(n, "transfer-encoding");
 }
 
 static bool span_is(struct http_span s, const char *lit, size_t lit_max)
@@ -562,7 +548,7 @@ static bool set_valid(const struct http_resp_header *h)
 		if ((c < 0x20 && c != '\t') || c == 0x7f)
 			return false;
 	}
-	return !is_framing(n) && !span_ieq(n, "connection");
+	return !is_framing(n) && !http_req_span_ieq(n, "connection");
 }
 
 static bool rw_valid(const struct http_resp_rewrite *rw)
@@ -576,46 +562,23 @@ static bool rw_valid(const struct http_resp_rewrite *rw)
 }
 
 /* Listed as a token in one of the upstream's Connection headers. */
-static bool in_connection(const struct http_resp *r, struct http_span name)
-{
-	unsigned i;
-
-	for (i = 0; i < r->nhdrs; i++) {
-		struct http_span v = r->hdrs[i].value;
-		size_t a = 0, b;
-
-		if (!span_ieq(r->hdrs[i].name, "connection"))
-			continue;
-		while (a < v.len) {
-			while (a < v.len && (v.p[a] == ' ' || v.p[a] == '\t' || v.p[a] == ','))
-				a++;
-			for (b = a; b < v.len && v.p[b] != ',' && v.p[b] != ' ' && v.p[b] != '\t'; b++)
-				;
-			if (b > a && b - a == name.len && strncasecmp(v.p + a, name.p, name.len) == 0)
-				return true;
-			a = b;
-		}
-	}
-	return false;
-}
-
 static bool drop_header(const struct http_resp *r, const struct http_resp_rewrite *rw,
 			struct http_span n)
 {
 	static const char *const hop[] = {
 		"connection", "keep-alive", "proxy-connection", "te", "trailer",
 	};
-	bool up101 = r->status == 101 && span_ieq(n, "upgrade");
+	bool up101 = r->status == 101 && http_req_span_ieq(n, "upgrade");
 	size_t i;
 
 	if (is_framing(n))
 		return false;
 	for (i = 0; i < sizeof(hop) / sizeof(hop[0]); i++)
-		if (span_ieq(n, hop[i]))
+		if (http_req_span_ieq(n, hop[i]))
 			return true;
 	if (up101)
 		return false;
-	if (span_ieq(n, "upgrade") || in_connection(r, n))
+	if (http_req_span_ieq(n, "upgrade") || http_connection_lists(r->hdrs, r->nhdrs, n))
 		return true;
 	for (i = 0; rw && i < rw->n_remove; i++)
 		if (span_is(n, rw->remove[i], sizeof(rw->remove[i])))
@@ -635,7 +598,7 @@ static void put_set(struct outbuf *o, const struct http_resp_rewrite *rw,
 		struct http_span n = { rw->set[i].name,
 				       strnlen(rw->set[i].name, sizeof(rw->set[i].name)) };
 
-		for (k = 0; k < n_skip && !span_ieq(n, skip[k]); k++)
+		for (k = 0; k < n_skip && !http_req_span_ieq(n, skip[k]); k++)
 			;
 		if (k < n_skip)
 			continue;
