@@ -162,7 +162,7 @@ static void status_line(struct daemon *d)
 	for (int i = 0; i < AEGIS_ERR_MAX; i++)
 		if (i != AEGIS_ERR_STRIKE_BAN && i != AEGIS_ERR_EVENT_SAMPLED)
 			errsum += errs[i];
-	char px[192] = "";
+	char px[384] = "";
 
 	if (d->ps.n_workers)
 		proxy_set_status(&d->ps, px, sizeof(px));

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "healthcheck.h"
+#include "http_rt.h"
 #include "log.h"
 #include "proxy.h"
 #include "proxy_set.h"
@@ -249,6 +250,32 @@ uint64_t proxy_set_shed(const struct proxy_set *ps)
 	return shed;
 }
 
+/* Totals of the live HTTP proxies, since each started; nothing without one. */
+static void http_status(const struct proxy_set *ps, char *buf, size_t len)
+{
+	uint64_t req = 0, blocked = 0, flagged = 0, bad = 0, up_err = 0;
+	bool any = false;
+
+	for (size_t i = 0; i < ps->n_live; i++) {
+		const struct http_stats *st;
+
+		if (!ps->live[i]->http)
+			continue;
+		st = &ps->live[i]->http->st;
+		any = true;
+		req += atomic_load_explicit(&st->requests, memory_order_relaxed);
+		blocked += atomic_load_explicit(&st->blocked, memory_order_relaxed);
+		flagged += atomic_load_explicit(&st->flagged, memory_order_relaxed);
+		bad += atomic_load_explicit(&st->hygiene, memory_order_relaxed);
+		up_err += atomic_load_explicit(&st->upstream_errors, memory_order_relaxed);
+	}
+	if (any)
+		snprintf(buf, len, " http_requests=%llu http_blocked=%llu http_flagged=%llu "
+			 "http_refused=%llu http_upstream_errors=%llu", (unsigned long long)req,
+			 (unsigned long long)blocked, (unsigned long long)flagged,
+			 (unsigned long long)bad, (unsigned long long)up_err);
+}
+
 void proxy_set_status(const struct proxy_set *ps, char *buf, size_t len)
 {
 	uint64_t conns = 0, udp = 0, shed = 0, enobufs = 0;
@@ -260,7 +287,11 @@ void proxy_set_status(const struct proxy_set *ps, char *buf, size_t len)
 			atomic_load_explicit(&ps->workers[i].st.udp_shed, memory_order_relaxed);
 		enobufs += atomic_load_explicit(&ps->workers[i].st.enobufs, memory_order_relaxed);
 	}
-	snprintf(buf, len, " proxies=%zu draining=%zu conns=%llu udp_sessions=%llu shed=%llu "
-		 "buffer_waits=%llu", ps->n_live, ps->n_draining, (unsigned long long)conns,
-		 (unsigned long long)udp, (unsigned long long)shed, (unsigned long long)enobufs);
+	int n = snprintf(buf, len, " proxies=%zu draining=%zu conns=%llu udp_sessions=%llu "
+			 "shed=%llu buffer_waits=%llu", ps->n_live, ps->n_draining,
+			 (unsigned long long)conns, (unsigned long long)udp,
+			 (unsigned long long)shed, (unsigned long long)enobufs);
+
+	if (n > 0 && (size_t)n < len)
+		http_status(ps, buf + n, len - (size_t)n);
 }

@@ -491,6 +491,11 @@ for l in open(sys.argv[1]):
     assert e["stage"] and e["source"] and "request_id" in e, e
 assert n >= 5, "only %d events" % n' "$EVENTS"
 
+sleep 1.2	# one more status line
+st=$(grep -o 'http_requests=.*' "$LOG" | tail -n 1)
+check "status line counts HTTP requests, blocks and refusals ($st)" sh -c "
+	echo '$st' | grep -Eq 'http_requests=[1-9][0-9]{2,} http_blocked=[1-9][0-9]* http_flagged=[0-9]+ http_refused=[1-9][0-9]* http_upstream_errors=[1-9]'"
+
 # ---- reload ----
 sed -i 's/        - names: \[b.test\]/        - names: [b.test, c.test]/' "$CFG"
 kill -HUP "$DPID"
