@@ -201,7 +201,7 @@ static void tick(struct timer *tm, void *ctx)
 	timer_add(&w->tw, tm, w->now_ms + 1000, tick);
 }
 
-int http_init(struct worker *w)
+static int http_init(struct worker *w)
 {
 	struct http_workset *t = calloc(1, sizeof(*t));
 
@@ -256,11 +256,6 @@ void http_free(struct worker *w)
 	free(t->conns);
 	free(t);
 	w->http = NULL;
-}
-
-bool http_active(struct worker *w)
-{
-	return w->http && w->http->live;
 }
 
 static struct http_conn *conn_alloc(struct worker *w)

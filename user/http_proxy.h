@@ -16,15 +16,12 @@ struct worker;
 struct worker_listener;
 struct proxy;
 
-/* Built on the first HTTP client (http_accept); freed with the worker. */
-int http_init(struct worker *w);
+/* The worker's HTTP state is built on its first HTTP client; this frees it. */
 void http_free(struct worker *w);
 void http_accept(struct worker *w, struct worker_listener *l, int fd);
 void http_complete(struct worker *w, struct io_uring_cqe *cqe);
 /* A proxy started draining: idle clients go, the rest see its deadline. */
 void http_drain(struct worker *w, struct proxy *px);
 void http_close_all(struct worker *w, const char *reason);
-/* True while this worker has HTTP connections or pooled upstreams. */
-bool http_active(struct worker *w);
 
 #endif /* AEGIS_HTTP_PROXY_H */
