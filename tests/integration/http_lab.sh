@@ -102,6 +102,8 @@ proxies:
           routes: [ { path: /, upstreams: ["http://198.18.1.2:8080"] } ]
         - names: [breaker.test]
           routes: [ { path: /, upstreams: ["http://198.18.1.2:8082"] } ]
+        - names: [api.test]
+          routes: [ { path: /v1, upstreams: ["http://198.18.1.2:8081"] } ]
         - names: [dead.test]
           routes: [ { path: /, upstreams: ["http://198.18.1.2:8089"] } ]
 EOF
@@ -259,6 +261,9 @@ EOF
 r() { hcurl -H "Host: $1" "$URL$2" | python3 -c 'import json, sys; print(json.load(sys.stdin)["upstream"])' 2>/dev/null; }
 check "Host routing: a.test -> A, b.test -> B, B.TEST. -> B, unknown -> default host (A)" \
 	test "$(r a.test /) $(r b.test /) $(r B.TEST. /x) $(r unknown.test /)" = "A B B A"
+code=$(hcurl -H 'Host: api.test' -o "$RUN/404.b" -w '%{http_code}' "$URL/v2")
+check "no route for the path: 404 with a JSON body (got $code)" sh -c "
+	[ '$code' = 404 ] && python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d[\"status\"] == 404 else 1)' '$RUN/404.b'"
 check "path prefix routing: /api/x and /api -> API, /apix and / -> A" \
 	test "$(r a.test /api/x) $(r a.test /api) $(r a.test /apix) $(r a.test /)" = "API API A A"
 
