@@ -715,8 +715,8 @@ void hx_client_sent(struct worker *w, struct http_conn *c)
 		hx_tunnel_pump(w, c);
 		return;
 	case HC_EXCHANGE:
-		if (c->in[HC_UP].len)
-			hx_upstream_data(w, c);
+		/* Even with nothing buffered: a bodiless response may await its end. */
+		hx_upstream_data(w, c);
 		return;
 	default:
 		return;

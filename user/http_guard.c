@@ -112,6 +112,17 @@ nomem:
 	return -ENOMEM;
 }
 
+/* Compiling the WAF takes seconds: only when some host can use it. */
+static bool waf_wanted(const struct http_cfg *cfg)
+{
+	if (cfg->waf.threshold)
+		return true;
+	for (size_t i = 0; i < cfg->n_hosts; i++)
+		if (cfg->hosts[i].waf_threshold)
+			return true;
+	return false;
+}
+
 int http_guard_new(const struct http_cfg *cfg, struct http_guard **out, char *err,
 		   size_t errlen)
 {
@@ -129,7 +140,7 @@ int http_guard_new(const struct http_cfg *cfg, struct http_guard **out, char *er
 		return -ENOMEM;
 	}
 	rc = guard_tables(g, err, errlen);
-	if (!rc)
+	if (!rc && waf_wanted(cfg))
 		rc = waf_build(cfg, &g->waf, err, errlen);
 	if (rc) {
 		http_guard_free(g);
@@ -159,8 +170,8 @@ struct http_guard_scratch *http_guard_scratch_new(const struct http_guard *g)
 	if (!s)
 		return NULL;
 	s->fp = fingerprint_scratch_new(g->fp);
-	s->waf = waf_scratch_new(g->waf);
-	if (!s->fp || !s->waf) {
+	s->waf = g->waf ? waf_scratch_new(g->waf) : NULL;
+	if (!s->fp || (g->waf && !s->waf)) {
 		http_guard_scratch_free(s);
 		return NULL;
 	}
@@ -438,6 +449,8 @@ static int waf_judge(struct http_guard *g, struct http_guard_scratch *s,
 	const struct waf_hit *top = NULL;
 	char rule[sizeof(v->rule)];
 
+	if (!g->waf)	/* no host has a threshold: never compiled */
+		return 0;
 	if (waf_inspect(g->waf, s->waf, w, &res))
 		return -EIO;
 	if (res.total < (int)in->waf_threshold)

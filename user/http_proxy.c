@@ -320,10 +320,9 @@ void hc_close(struct worker *w, struct http_conn *c, const char *reason)
 {
 	if (c->state == HC_CLOSING || c->state == HC_FREE)
 		return;
-	if (c->nreq && !c->req_done && c->req_first_ms)
-		hx_request_end(w, c);
 	c->state = HC_CLOSING;
 	c->reason = reason;
+	hx_request_end(w, c);	/* a request cut short is logged too */
 	timer_del(&w->tw, &c->timer);
 	for (int i = 0; i < 2; i++) {
 		struct io_uring_sqe *sqe;

@@ -536,3 +536,24 @@ Test(guard, threads_share_the_buckets)
 	cr_expect_eq(st.requests, 2000);
 	cr_expect_eq(st.count[HTTP_STAGE_RATE][HTTP_ACT_BLOCK], 1900);
 }
+
+/* No host can use the WAF: it is not compiled, and the guard still runs. */
+Test(guard, waf_not_compiled_without_a_threshold)
+{
+	struct req q;
+	struct http_verdict v;
+
+	C.waf.threshold = 0;
+	restart();
+	mkreq(&q, "198.18.7.7", "GET", "/", "id=1'%20OR%20'1'='1", FPH_CHROME,
+	      HTTP_MODE_ENFORCE, 0);
+	cr_assert_eq(http_guard_head(G, S, &q.in, &v), 0);
+	cr_expect_eq(v.action, HTTP_ACT_PASS);
+	cr_expect(v.skip_body);
+	/* A caller asking for the WAF anyway gets a pass, not a crash. */
+	q.in.waf_threshold = 5;
+	cr_assert_eq(http_guard_head(G, S, &q.in, &v), 0);
+	cr_expect_eq(v.action, HTTP_ACT_PASS);
+	cr_assert_eq(http_guard_body(G, S, &q.in, "a=1' OR '1'='1", 14, NULL, 0, &v), 0);
+	cr_expect_eq(v.action, HTTP_ACT_PASS);
+}
