@@ -54,7 +54,6 @@ struct hbuf {
 struct hside {
 	int fd;
 	uint8_t recv_armed, send_busy, eof, shut_wr;
-	uint32_t sending;		/* bytes of out[] in the send in flight */
 	uint64_t send_since_ms, last_rx_ms;
 };
 

@@ -452,7 +452,6 @@ void hc_kick_send(struct worker *w, struct http_conn *c, int to)
 	io_uring_prep_send(sqe, s->fd, tx->p + tx->off, tx->len, MSG_NOSIGNAL);
 	io_uring_sqe_set_data64(sqe, conn_ud(w, c, UD_HTTP_SEND, to));
 	s->send_busy = 1;
-	s->sending = tx->len;
 	s->send_since_ms = w->now_ms;
 	c->inflight++;
 }

@@ -114,6 +114,21 @@ int http_rt_create(struct proxy *px, char *err, size_t len)
 	return ret;
 }
 
+#define LD(v) ((unsigned long long)atomic_load_explicit(&(v), memory_order_relaxed))
+
+void http_rt_summary(const struct http_rt *rt, char *buf, size_t len)
+{
+	const struct http_stats *st = &rt->st;
+
+	snprintf(buf, len, "%llu requests (1xx %llu, 2xx %llu, 3xx %llu, 4xx %llu, 5xx %llu, "
+		 "no answer %llu), blocked %llu, flagged %llu, refused %llu, upstream errors %llu, "
+		 "breaker refusals %llu, tunnels %llu, upstream connections reused %llu, new %llu",
+		 LD(st->requests), LD(st->responses[1]), LD(st->responses[2]), LD(st->responses[3]),
+		 LD(st->responses[4]), LD(st->responses[5]), LD(st->responses[0]), LD(st->blocked),
+		 LD(st->flagged), LD(st->hygiene), LD(st->upstream_errors), LD(st->breaker_open),
+		 LD(st->tunnels), LD(st->pool_reused), LD(st->pool_new));
+}
+
 /* The balancers belong to px->lbs, which the proxy frees. */
 void http_rt_free(struct http_rt *rt)
 {

@@ -48,6 +48,9 @@ struct http_rt {
 	struct http_stats st;
 };
 
+/* One line of the counters since the proxy started, for its drain log. */
+void http_rt_summary(const struct http_rt *rt, char *buf, size_t len);
+
 /* Builds px->http from px->cfg.http and appends the route balancers to
  * px->lbs. 0, or -errno with err set. */
 int http_rt_create(struct proxy *px, char *err, size_t len);

@@ -57,6 +57,12 @@ static void drain(struct proxy_set *ps, struct proxy *px)
 		 (unsigned long long)atomic_load(&px->st.conns_active),
 		 (unsigned long long)atomic_load(&px->st.udp_sessions),
 		 px->cfg.drain_timeout_ms / 1000);
+	if (px->http) {
+		char sum[512];
+
+		http_rt_summary(px->http, sum, sizeof(sum));
+		log_info("proxy %s: served %s", px->cfg.name, sum);
+	}
 }
 
 static void start_proxy(struct proxy_set *ps, struct proxy *px)

@@ -512,6 +512,8 @@ for _ in $(seq 600); do
 done
 check "reload (SIGHUP): a host name added to the config routes (c.test -> $got)" test "$got" = B
 check "reload: the running config kept serving the others (a.test -> $(r a.test /))" test "$(r a.test /)" = A
+check "reload: the replaced proxy's counters logged as it drains" \
+	grep -Eq "proxy web: served [1-9][0-9]+ requests \(1xx [0-9]+, 2xx [1-9].*blocked [1-9].*upstream connections reused [1-9]" "$LOG"
 
 conns=""
 for _ in $(seq 50); do
