@@ -40,9 +40,12 @@ SKEL     := $(BUILD)/aegis.skel.h
 BPF_SRCS := bpf/aegis.bpf.c
 BPF_HDRS := $(wildcard bpf/*.h) $(wildcard include/aegis/*.h)
 
-# Every user/*.c except the program mains goes into libaegis.a.
+# Every user/**/*.c except the program mains goes into libaegis.a; the
+# folders are subsystems (docs/ARCHITECTURE.md), includes name the folder.
 MAINS    := user/aegisd.c user/aegisctl.c
-LIB_SRCS := $(filter-out $(MAINS),$(wildcard user/*.c))
+USER_SRCS := $(wildcard user/*.c user/*/*.c)
+USER_HDRS := $(wildcard user/*.h user/*/*.h)
+LIB_SRCS := $(filter-out $(MAINS),$(USER_SRCS))
 LIB_OBJS := $(LIB_SRCS:user/%.c=$(BUILD)/obj/%.o)
 LIB      := $(BUILD)/libaegis.a
 # Debian's llhttp (node-llhttp) ships C sources, not a library: compile them in.
@@ -75,7 +78,7 @@ $(SKEL): $(BPF_OBJ)
 	$(call msg,GEN-SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name aegis > $@
 
-$(BUILD)/obj/%.o: user/%.c $(SKEL) $(wildcard user/*.h) $(BPF_HDRS)
+$(BUILD)/obj/%.o: user/%.c $(SKEL) $(USER_HDRS) $(BPF_HDRS)
 	@mkdir -p $(@D)
 	$(call msg,CC,$@)
 	$(Q)$(CC) $(CFLAGS) -c $< -o $@

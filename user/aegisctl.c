@@ -12,8 +12,8 @@
 
 #include <bpf/libbpf.h>
 
-#include "ctl.h"
-#include "units.h"
+#include "ctl/ctl.h"
+#include "lib/units.h"
 
 #define AEGIS_VERSION "0.1.0"
 

@@ -22,15 +22,15 @@
 #include <bpf/libbpf.h>
 #include <xdp/libxdp.h>
 
-#include "config.h"
-#include "events.h"
-#include "loader.h"
-#include "log.h"
-#include "names.h"
-#include "proxy_config.h"
-#include "proxy_set.h"
-#include "shield.h"
-#include "state.h"
+#include "config/config.h"
+#include "xdp/events.h"
+#include "xdp/loader.h"
+#include "lib/log.h"
+#include "lib/names.h"
+#include "config/proxy_config.h"
+#include "engine/proxy_set.h"
+#include "xdp/shield.h"
+#include "xdp/state.h"
 
 #define AEGIS_VERSION		"0.1.0"
 #define AEGISD_DEF_CONFIG	"/etc/aegis/aegis.yaml"

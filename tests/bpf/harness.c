@@ -7,7 +7,7 @@
 #include <time.h>
 #include <arpa/inet.h>
 
-#include "addr.h"
+#include "lib/addr.h"
 #include "harness.h"
 
 struct aegis *skel;

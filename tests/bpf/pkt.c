@@ -4,7 +4,7 @@
 #include <string.h>
 #include <criterion/criterion.h>
 
-#include "addr.h"
+#include "lib/addr.h"
 #include "pkt.h"
 
 #define ETH_P_IPV4	0x0800

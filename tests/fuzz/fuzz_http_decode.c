@@ -1,4 +1,4 @@
-// Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser tests/fuzz/fuzz_http_decode.c user/http_decode.c -o build/fuzz_http_decode
+// Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser tests/fuzz/fuzz_http_decode.c user/http/http_decode.c -o build/fuzz_http_decode
 // Run:   mkdir -p /tmp/corpus_hd && build/fuzz_http_decode -max_len=4096 -max_total_time=60 /tmp/corpus_hd
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http_decode.h"
+#include "http/http_decode.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,4 +1,4 @@
-// Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser tests/fuzz/fuzz_proxyproto.c user/proxyproto.c -o build/fuzz_proxyproto
+// Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser tests/fuzz/fuzz_proxyproto.c user/engine/proxyproto.c -o build/fuzz_proxyproto
 // Run:   mkdir -p /tmp/corpus_pp && build/fuzz_proxyproto -max_len=512 -max_total_time=60 /tmp/corpus_pp
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proxyproto.h"
+#include "engine/proxyproto.h"
 
 static void check_same(const struct pp_header *a, const struct pp_header *b)
 {

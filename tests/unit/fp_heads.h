@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-#include "http_req.h"
+#include "http/http_req.h"
 
 #define FPH_MAX 24
 

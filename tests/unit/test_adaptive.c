@@ -11,7 +11,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
-#include "adaptive.h"
+#include "http/adaptive.h"
 
 static struct adaptive *mk(uint32_t p95, uint32_t min, uint32_t recover)
 {

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* user/addr.c: addresses and CIDRs in both families. */
+/* user/lib/addr.c: addresses and CIDRs in both families. */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "addr.h"
+#include "lib/addr.h"
 
 static const char *roundtrip(const char *in, char *buf)
 {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * user/balancer.c: every algorithm's fairness, health awareness, sticky
+ * user/engine/balancer.c: every algorithm's fairness, health awareness, sticky
  * sessions, slow start, and counters under concurrent pickers.
  * Statistical checks use fixed seeds, so they are deterministic; their
  * tolerance is +-5% of the expected share (relative).
@@ -11,7 +11,7 @@
 #include <pthread.h>
 #include <string.h>
 
-#include "balancer.h"
+#include "engine/balancer.h"
 
 #define SEC 1000000000ULL
 #define T0 (1000 * SEC)

@@ -9,7 +9,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
-#include "breaker.h"
+#include "http/breaker.h"
 
 static struct breaker_set *mk(size_t n, uint32_t failures, uint32_t open_ms, uint32_t half)
 {

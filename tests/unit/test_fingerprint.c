@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* user/fingerprint.c: scores of real client header sets, fingerprint
+/* user/guard/fingerprint.c: scores of real client header sets, fingerprint
  * stability, UA lists (built-in and custom), accumulation to a block. */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <string.h>
 
-#include "fingerprint.h"
+#include "guard/fingerprint.h"
 #include "fp_heads.h"
 
 static struct fp_result fp_of(const char *method, const char *const *kv)

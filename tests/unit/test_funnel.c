@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* user/funnel.c: gate before target, per entity and per rule, expiry. */
+/* user/guard/funnel.c: gate before target, per entity and per rule, expiry. */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "funnel.h"
+#include "guard/funnel.h"
 
 static struct funnel *F;
 

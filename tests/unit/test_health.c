@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* user/health.c: eject/readmit state machine and probe schedule. */
+/* user/engine/health.c: eject/readmit state machine and probe schedule. */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 
-#include "balancer.h"
-#include "health.h"
+#include "engine/balancer.h"
+#include "engine/health.h"
 
 #define SEC 1000000000ULL
 #define T0 (1000 * SEC)

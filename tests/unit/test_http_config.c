@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * The `http:` block of http proxies (user/http_config*.c): every key lands
+ * The `http:` block of http proxies (user/config/http_config*.c): every key lands
  * in struct http_cfg, defaults hold, upstream URLs and host names are
  * validated, every error names the right line, and copy/free/equal are
  * deep. Runs from the repository root.
@@ -12,11 +12,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "addr.h"
-#include "config.h"
-#include "http_cfg.h"
-#include "proxy_config.h"
-#include "waf.h"
+#include "lib/addr.h"
+#include "config/config.h"
+#include "config/http_cfg.h"
+#include "config/proxy_config.h"
+#include "guard/waf.h"
 
 #define NAME "h.yaml"
 

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* user/http_decode.c: what the WAF sees after the backend's decoding. */
+/* user/http/http_decode.c: what the WAF sees after the backend's decoding. */
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "http_decode.h"
+#include "http/http_decode.h"
 
 static const char *dec(const char *in, unsigned flags)
 {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* user/http_guard.c: stage order, deny vs allow, rate limits with their
+/* user/guard/http_guard.c: stage order, deny vs allow, rate limits with their
  * rule names and Retry-After, bots, funnel, WAF on head and body, modes,
  * counters. */
 #include <criterion/criterion.h>
@@ -9,10 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "addr.h"
+#include "lib/addr.h"
 #include "fp_heads.h"
-#include "http_guard.h"
-#include "waf.h"
+#include "guard/http_guard.h"
+#include "guard/waf.h"
 
 static struct aegis_lpm_key deny_ips[1], allow_ips[1];
 static char allow_paths[1][HTTP_MAX_PATH] = { "/health" };

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * user/http_req*.c: the streaming request parser (head fields, body
+ * user/http/http_req*.c: the streaming request parser (head fields, body
  * streaming, pipelining, splits at every byte and at random points), the
  * limits, the reason table, hop-by-hop and forwarding helpers.
  */
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http_req.h"
+#include "http/http_req.h"
 
 /* A transcript of everything a parser run produced, for comparisons. */
 struct log {

@@ -11,7 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "http_resp.h"
+#include "http/http_resp.h"
 
 struct sim {
 	char log[256];		/* "H<status> " per head, "D " per end, "E " EOF end, "X " error */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * user/http_req*.c: the request-smuggling and desync case list. Each case
+ * user/http/http_req*.c: the request-smuggling and desync case list. Each case
  * is a raw client byte stream and its verdict: accepted (status 0, the
  * whole stream parsed into complete requests) or refused with a given
  * reason and HTTP status before any body byte reached the callback of a
@@ -9,7 +9,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "http_req.h"
+#include "http/http_req.h"
 
 struct scase {
 	const char *name;

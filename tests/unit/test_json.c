@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* user/json.c: commas, nesting and escaping. */
+/* user/lib/json.c: commas, nesting and escaping. */
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "json.h"
+#include "lib/json.h"
 
 static char *render(void (*fn)(struct json *))
 {

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* user/portmap.c: origin -> upstream port mapping, both modes. */
+/* user/engine/portmap.c: origin -> upstream port mapping, both modes. */
 #include <criterion/criterion.h>
 #include <errno.h>
-#include "portmap.h"
+#include "engine/portmap.h"
 
 static struct portmap map(enum portmap_mode mode, uint16_t olo, uint16_t ohi,
 			  uint16_t ulo, uint16_t uhi, unsigned int n_addrs)

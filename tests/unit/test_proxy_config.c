@@ -14,9 +14,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "addr.h"
-#include "config.h"
-#include "proxy_config.h"
+#include "lib/addr.h"
+#include "config/config.h"
+#include "config/proxy_config.h"
 
 #define NAME "t.yaml"
 

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* user/proxyproto.c: PROXY protocol v1/v2 encode, decode, rejects. */
+/* user/engine/proxyproto.c: PROXY protocol v1/v2 encode, decode, rejects. */
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "proxyproto.h"
+#include "engine/proxyproto.h"
 
 static struct sockaddr_storage sa(const char *ip, uint16_t port)
 {

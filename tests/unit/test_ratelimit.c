@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* user/ratelimit.c and user/keytab.c: bucket exactness, periods, factor,
+/* user/guard/ratelimit.c and user/lib/keytab.c: bucket exactness, periods, factor,
  * entity keys, bounded eviction, threads, hot-key cooldown. */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -7,8 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "addr.h"
-#include "ratelimit.h"
+#include "lib/addr.h"
+#include "guard/ratelimit.h"
 
 static enum ratelimit_verdict take(struct ratelimit *rl, const struct http_limit *l,
 				   const char *key, uint64_t now, uint32_t *retry)

@@ -10,10 +10,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "config.h"
-#include "http_cfg.h"
-#include "proxy_config.h"
-#include "router.h"
+#include "config/config.h"
+#include "config/http_cfg.h"
+#include "config/proxy_config.h"
+#include "http/router.h"
 
 static struct aegis_config *load(const char *hosts)
 {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* user/secevent.c: exact line format, hostile strings, bounds, the
+/* user/guard/secevent.c: exact line format, hostile strings, bounds, the
  * per-second cap and its summary line, concurrent writers. */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -10,8 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "addr.h"
-#include "secevent.h"
+#include "lib/addr.h"
+#include "guard/secevent.h"
 
 #define SPAN(s) ((struct http_span){ (s), sizeof(s) - 1 })
 

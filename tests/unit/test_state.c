@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* user/state.c: bans survive a save/load through the state file, expired
+/* user/xdp/state.c: bans survive a save/load through the state file, expired
  * bans are dropped, malformed lines are skipped and counted. Uses a real
  * BPF hash map shaped like aegis_bans (needs root). */
 #include <criterion/criterion.h>
@@ -10,8 +10,8 @@
 
 #include <bpf/bpf.h>
 
-#include "addr.h"
-#include "state.h"
+#include "lib/addr.h"
+#include "xdp/state.h"
 
 static struct aegis_maps m;
 static char dir[] = "/tmp/aegis-state-XXXXXX";

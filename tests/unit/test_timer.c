@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* user/timer.c: the worker's timer wheel, against a brute-force model. */
+/* user/lib/timer.c: the worker's timer wheel, against a brute-force model. */
 #include <criterion/criterion.h>
 #include <stdlib.h>
 
-#include "timer.h"
+#include "lib/timer.h"
 
 #define N 512
 

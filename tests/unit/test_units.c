@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* user/units.c: durations and counts as operators write them. */
+/* user/lib/units.c: durations and counts as operators write them. */
 #include <criterion/criterion.h>
 #include <errno.h>
 
-#include "units.h"
+#include "lib/units.h"
 
 Test(units, durations)
 {

@@ -1,14 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-/* user/waf.c: per-class rules (attacks fire, near misses stay quiet),
+/* user/guard/waf.c: per-class rules (attacks fire, near misses stay quiet),
  * request walking, custom rules. The corpus rates are in waf/corpus_test.c. */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <string.h>
 
-#include "http_cfg.h"
-#include "http_decode.h"
-#include "waf.h"
-#include "waf_cfg.h"
+#include "config/http_cfg.h"
+#include "http/http_decode.h"
+#include "guard/waf.h"
+#include "guard/waf_cfg.h"
 
 #include "waf/corpus_test.c"
 

@@ -19,7 +19,7 @@
 #include <strings.h>
 #include <yaml.h>
 
-#include "waf.h"
+#include "guard/waf.h"
 
 #define CRS_DIR_DEFAULT "../shared/corpora/crs-regression"
 #define BENIGN_DIR "tests/waf/benign"

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * A running proxy: the immutable view workers use (listeners, targets,
+ * timeouts, PROXY protocol, access log) built from one proxy config, plus
+ * its shared counters. Reference counted: the owner (aegisd), every
+ * worker listener and every live connection hold one; a reload replaces a
+ * changed proxy with a new object while the old one drains.
+ */
+#ifndef AEGIS_PROXY_H
+#define AEGIS_PROXY_H
+
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "aegis/maps.h"
+#include "engine/balancer.h"
+#include "config/proxy_config.h"
+
+struct http_rt;
+
+struct proxy_listener {
+	int sock_type;			/* SOCK_STREAM or SOCK_DGRAM */
+	struct sockaddr_storage addr;
+	socklen_t addr_len;
+	uint16_t port;
+	struct lb *lb;			/* targets reachable from this port; NULL for http */
+};
+
+struct proxy_stats {
+	atomic_uint_fast64_t conns_active, conns_total, conns_shed, conns_failed;
+	atomic_uint_fast64_t bytes_in, bytes_out;	/* client->upstream, upstream->client */
+	atomic_uint_fast64_t udp_sessions, udp_datagrams_in, udp_datagrams_out, udp_dropped;
+};
+
+struct proxy {
+	atomic_int refs;
+	atomic_bool draining;
+	atomic_bool stopping;		/* draining because aegisd stops */
+	atomic_uint_fast64_t drain_deadline_ms;	/* CLOCK_MONOTONIC ms; 0 = none */
+	struct proxy_cfg cfg;			/* owned copy */
+	struct proxy_listener *listeners;
+	size_t n_listeners;
+	struct lb **lbs;			/* distinct balancers (owned) */
+	size_t n_lbs;
+	int access_fd;				/* -1: no access log */
+	struct http_rt *http;			/* protocol http only (http_rt.h) */
+	struct proxy_stats st;
+};
+
+/* Builds a proxy from its config (copied). Returns 0 or -errno with err set. */
+int proxy_create(const struct proxy_cfg *cfg, struct proxy **out, char *err, size_t len);
+void proxy_get(struct proxy *px);
+void proxy_put(struct proxy *px);
+
+/* Chooses an upstream for a new client. Returns the target index, or
+ * -EHOSTUNREACH when no healthy target remains. */
+int proxy_pick(struct proxy *px, unsigned int listener, const struct sockaddr_storage *client,
+	       uint64_t now_ns, struct lb_rng *rng, struct sockaddr_storage *to, socklen_t *to_len);
+void proxy_release(struct proxy *px, unsigned int listener, int target);
+
+/* Counts a new connection in conns_active; false (counted as shed) when
+ * the proxy drains or is at max_connections. */
+bool proxy_conn_admit(struct proxy *px);
+/* Takes an admitted connection back out, as shed. */
+void proxy_conn_shed(struct proxy *px);
+
+/* True if `client` may send us a PROXY protocol header. */
+bool proxy_trusts(const struct proxy *px, const struct sockaddr_storage *client);
+
+/* Longest PROXY header we send (v1 is the longest form). */
+#define PROXY_PP_MAX 108
+
+/* Our header for the upstream (per cfg.pp_send). Length or -errno. */
+int proxy_pp_encode(const struct proxy *px, int socktype, const struct sockaddr_storage *client,
+		    const struct sockaddr_storage *local, void *buf, size_t len);
+/* A trusted peer's header: 0 (used = its length, client = the real client),
+ * -EAGAIN (need more bytes) or -EINVAL. */
+int proxy_pp_decode(const void *buf, size_t len, size_t *used, struct sockaddr_storage *client);
+
+/* Appends one JSON access-log line (atomic O_APPEND write). */
+void proxy_access_log(struct proxy *px, const char *proto, const struct sockaddr_storage *client,
+		      const struct sockaddr_storage *upstream, uint64_t bytes_in,
+		      uint64_t bytes_out, uint64_t duration_ms, const char *reason);
+
+/* An address for a log line; mask: IPv4 /24, IPv6 /48 (access_log.mask_ips). */
+void proxy_log_addr(const struct aegis_addr *a, bool mask, char *buf, size_t len);
+
+/* The balancer algorithm of a configured one. */
+enum lb_algo proxy_lb_algo(enum proxy_lb_algo a);
+
+/* Fills a sockaddr from an aegis_addr and port. */
+socklen_t proxy_sockaddr(const struct aegis_addr *a, uint16_t port, struct sockaddr_storage *ss);
+/* Reads the address of a sockaddr as aegis_addr (IPv4 mapped). */
+void proxy_addr_of(const struct sockaddr_storage *ss, struct aegis_addr *a);
+
+#endif /* AEGIS_PROXY_H */

@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Internals of the HTTP proxy shared by its two files, nobody else:
+ *   http_proxy.c     connections: I/O on the ring, queues, the upstream
+ *                    (via http_pool.c), close and free;
+ *   http_exchange.c  one request after another: route, guard, forward,
+ *                    replies of our own, the access log;
+ *   http_relay.c     the response back to the client, the tunnel;
+ *   http_timeout.c   the deadlines of each state.
+ */
+#ifndef AEGIS_HTTP_CONN_H
+#define AEGIS_HTTP_CONN_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "lib/addr.h"
+#include "guard/http_guard.h"
+#include "http/http_req.h"
+#include "http/http_resp.h"
+#include "lib/timer.h"
+
+struct worker;
+struct proxy;
+struct http_rt;
+struct http_route_rt;
+struct lb;
+
+#define HC_CLIENT	0
+#define HC_UP		1
+#define HC_IN_SIZE	16384		/* read buffer per side */
+#define HC_BUDGET	(256 * 1024)	/* bytes queued towards a side before reads pause */
+
+enum hc_state {
+	HC_FREE,
+	HC_PP_READ,		/* a trusted peer's PROXY header */
+	HC_HEAD,		/* reading a request head (or idle between requests) */
+	HC_PREFIX,		/* reading the body prefix the WAF inspects */
+	HC_CONNECTING,		/* upstream connect in flight */
+	HC_EXCHANGE,		/* request going up, response coming down */
+	HC_TARPIT,		/* holding a blocked client before the reply */
+	HC_REPLY,		/* our own reply queued; close once it is sent */
+	HC_TUNNEL,		/* after 101 Switching Protocols: raw both ways */
+	HC_CLOSING,
+};
+
+struct hbuf {
+	char *p;
+	uint32_t off, len, cap;		/* data is p[off .. off+len) */
+};
+
+struct hside {
+	int fd;
+	uint8_t recv_armed, send_busy, eof, shut_wr;
+	uint64_t send_since_ms, last_rx_ms;
+};
+
+struct http_conn {
+	uint32_t gen;
+	uint32_t next;			/* free list */
+	enum hc_state state;
+	struct proxy *px;
+	struct http_rt *rt;
+	struct http_guard_scratch *scratch;
+	struct timer timer;
+	struct hside s[2];
+	struct hbuf in[2];		/* received from side i, not consumed yet */
+	struct hbuf out[2];		/* queued to send to side i (appends go here) */
+	struct hbuf tx[2];		/* being sent to side i: never touched while in flight */
+	struct hbuf zombie_in, zombie_tx;	/* a released upstream's buffers still in flight */
+	uint32_t inflight;
+	int zombie_fd;			/* released upstream with requests in flight */
+	struct sockaddr_storage peer;	/* TCP peer, or the source of its PROXY header */
+	char peer_ip[ADDR_STRLEN];
+	struct aegis_addr client;	/* real client (trusted X-Forwarded-For applied) */
+	char client_ip[ADDR_STRLEN];
+	bool trust_xff;			/* the peer is in http.trusted_proxies */
+	bool lingering;			/* HC_REPLY: sent, reading until EOF before the close */
+	bool tarpitted;			/* holds one of the worker's tarpit places */
+	struct http_req *req;
+	struct http_resp *resp;
+	uint64_t accepted_ms, idle_since_ms;
+	uint32_t nreq;
+	const char *reason;		/* why it closed */
+
+	/* The request in progress. */
+	const struct http_host *host;
+	struct http_route_rt *route;
+	int target;			/* balancer index, -1: none */
+	struct sockaddr_storage up;
+	socklen_t up_len;
+	bool up_reused, retried;
+	bool open_pending;		/* the upstream opens once the zombie is gone */
+	bool req_done;			/* the whole request was received */
+	bool resp_head;			/* a final response head went to the client */
+	bool close_after;		/* close the client after this response */
+	bool client_ka;
+	bool discard_body;		/* blocked: body bytes are read and dropped */
+	bool waf_body;			/* the body prefix goes through the WAF */
+	bool replied;			/* our own reply answers this request */
+	bool interim;			/* the response being read is a 1xx */
+	bool sent_100;			/* we answered Expect: 100-continue ourselves */
+	bool logged;			/* access-log line written */
+	bool oom;			/* a queue could not grow: close */
+	char *prefix;			/* WAF_BODY_PREFIX bytes, decoded */
+	uint32_t prefix_len;
+	char *fwd_head;			/* copy of a body-less request head, for a retry */
+	uint32_t fwd_len;
+	char request_id[24];
+	int status;			/* sent to the client; 0: none yet */
+	uint64_t req_first_ms, req_sent_ms, tarpit_until_ms, linger_until_ms;
+	uint64_t req_bytes, resp_bytes;
+	struct http_guard_in gin;	/* what the guard saw (head stage), reused for the body */
+	struct http_verdict verdict;
+};
+
+/* http_proxy.c: services for the exchange. */
+int hbuf_append(struct hbuf *b, const void *p, size_t len);
+/* Bytes queued towards side `to`, in flight included. */
+uint32_t hc_queued(const struct http_conn *c, int to);
+/* Room for n more bytes at p + off + len (written, then len += used); NULL on ENOMEM. */
+char *hbuf_reserve(struct hbuf *b, size_t n);
+void hbuf_consume(struct hbuf *b, size_t n);
+void hc_kick_send(struct worker *w, struct http_conn *c, int to);
+void hc_arm_reads(struct worker *w, struct http_conn *c);
+void hc_arm_timer(struct worker *w, struct http_conn *c);
+void hc_close(struct worker *w, struct http_conn *c, const char *reason);
+/* Connects to c->up (state HC_CONNECTING), or takes a pooled connection. */
+void hc_upstream_open(struct worker *w, struct http_conn *c);
+/* Gives the upstream back: pooled if reusable, else closed. */
+void hc_upstream_release(struct worker *w, struct http_conn *c, bool reusable);
+/* The worker's scratch buffer, at least cap bytes; valid until the next call. */
+char *hc_scratch(struct worker *w, size_t cap);
+/* A place among the worker's tarpitted connections (http.tarpit.max). */
+bool hc_tarpit_take(struct worker *w, struct http_conn *c);
+
+/* http_exchange.c: the request side */
+void hx_client_data(struct worker *w, struct http_conn *c);
+void hx_client_sent(struct worker *w, struct http_conn *c);	/* out[CLIENT] drained a bit */
+void hx_upstream_sent(struct worker *w, struct http_conn *c);	/* out[UP] drained a bit */
+void hx_body(void *arg, const char *p, size_t len);		/* http_req body callback */
+void hx_request_end(struct worker *w, struct http_conn *c);	/* access log, counters */
+/* Sends a body-less request again on a fresh upstream; false if it may not. */
+bool hx_retry(struct worker *w, struct http_conn *c);
+/* The response went out whole: the next request, or the close. */
+void hx_response_done(struct worker *w, struct http_conn *c);
+/* Our own error response (see http_resp_error); keep: the connection may go on. */
+void hx_reply(struct worker *w, struct http_conn *c, int status, uint32_t retry_after_s,
+	      bool keep, const char *reason);
+
+/* http_timeout.c: when the connection's timer fires (0: never), and what it does then */
+uint64_t hx_deadline(struct worker *w, struct http_conn *c);
+void hx_timeout(struct worker *w, struct http_conn *c);
+
+/* http_relay.c: the response side and the tunnel */
+void hx_upstream_ready(struct worker *w, struct http_conn *c);	/* connected or reused */
+void hx_upstream_data(struct worker *w, struct http_conn *c);
+void hx_upstream_failed(struct worker *w, struct http_conn *c, const char *why, int status);
+void hx_tunnel_pump(struct worker *w, struct http_conn *c);
+
+#endif /* AEGIS_HTTP_CONN_H */

@@ -1,0 +1,764 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * HTTP connections on a worker: the I/O half; see http_proxy.h and
+ * http_conn.h. The request/response logic is in http_exchange.c.
+ *
+ * Unlike the TCP relay, HTTP reads into per-connection buffers with
+ * single-shot receives: the parsers must see bytes in order and stop
+ * between messages, so every read is a decision of the exchange
+ * (hc_arm_reads) and never runs ahead of it. Each side has at most one
+ * receive and one send in flight; the slot is freed only when nothing is
+ * in flight after close (the generation in user_data double-checks).
+ *
+ * Upstream connections come from the worker's pool (http_pool.c) when
+ * one is idle; a request without a body that lands on a dead pooled one
+ * is retried once on a fresh connection.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "engine/balancer.h"
+#include "http/http_conn.h"
+#include "http/http_pool.h"
+#include "http/http_proxy.h"
+#include "http/http_rt.h"
+#include "lib/log.h"
+#include "engine/proxy.h"
+#include "guard/secevent.h"
+#include "engine/uring_ud.h"
+#include "engine/worker.h"
+
+struct scratch_ent {
+	struct proxy *px;		/* holds a reference */
+	struct http_guard_scratch *s;
+	uint32_t users;			/* live connections of this worker */
+};
+
+struct http_workset {
+	struct http_conn *conns;
+	uint32_t n, free_head, live;
+	struct http_pool pool;
+	uint32_t tarpitted;
+	struct timer tick;		/* once a second: security-event cap summaries */
+	char *scratch;			/* hc_scratch() */
+	size_t scratch_cap;
+	struct scratch_ent *scr;
+	size_t n_scr;
+};
+
+#define NONE UINT32_MAX
+
+static uint32_t conn_slot(struct worker *w, struct http_conn *c)
+{
+	return (uint32_t)(c - w->http->conns);
+}
+
+static uint64_t conn_ud(struct worker *w, struct http_conn *c, enum ud_op op, int side)
+{
+	return ud_pack(op, conn_slot(w, c), c->gen, (unsigned int)side);
+}
+
+/* ---- byte queues ---- */
+
+char *hbuf_reserve(struct hbuf *b, size_t len)
+{
+	if (!b->len)
+		b->off = 0;
+	if (b->off && b->off + b->len + len > b->cap) {
+		memmove(b->p, b->p + b->off, b->len);
+		b->off = 0;
+	}
+	if (b->len + len > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		char *np;
+
+		while (cap < b->len + len)
+			cap *= 2;
+		if (cap > UINT32_MAX / 2 || !(np = realloc(b->p, cap)))
+			return NULL;
+		b->p = np;
+		b->cap = (uint32_t)cap;
+	}
+	return b->p + b->off + b->len;
+}
+
+int hbuf_append(struct hbuf *b, const void *p, size_t len)
+{
+	char *to;
+
+	if (!len)
+		return 0;
+	to = hbuf_reserve(b, len);
+	if (!to)
+		return -ENOMEM;
+	memcpy(to, p, len);
+	b->len += (uint32_t)len;
+	return 0;
+}
+
+/* Never rewinds off: a receive in flight writes at the offset it was armed with. */
+void hbuf_consume(struct hbuf *b, size_t n)
+{
+	b->off += (uint32_t)n;
+	b->len -= (uint32_t)n;
+}
+
+uint32_t hc_queued(const struct http_conn *c, int to)
+{
+	return c->out[to].len + c->tx[to].len;
+}
+
+static void hbuf_free(struct hbuf *b)
+{
+	free(b->p);
+	memset(b, 0, sizeof(*b));
+}
+
+/* ---- per-worker guard scratch ---- */
+
+static struct scratch_ent *scratch_get(struct worker *w, struct proxy *px)
+{
+	struct http_workset *t = w->http;
+	struct scratch_ent *e, *ne;
+
+	for (size_t i = 0; i < t->n_scr; i++)
+		if (t->scr[i].px == px)
+			return &t->scr[i];
+	ne = realloc(t->scr, (t->n_scr + 1) * sizeof(*ne));
+	if (!ne)
+		return NULL;
+	t->scr = ne;
+	e = &t->scr[t->n_scr];
+	e->s = http_guard_scratch_new(px->http->guard);
+	if (!e->s)
+		return NULL;
+	e->px = px;
+	e->users = 0;
+	proxy_get(px);
+	t->n_scr++;
+	return e;
+}
+
+/* A replaced proxy's scratch goes once no connection here uses it. */
+static void scratch_put(struct worker *w, struct proxy *px)
+{
+	struct http_workset *t = w->http;
+
+	for (size_t i = 0; i < t->n_scr; i++) {
+		struct scratch_ent *e = &t->scr[i];
+
+		if (e->px != px)
+			continue;
+		if (--e->users || !atomic_load_explicit(&px->draining, memory_order_relaxed))
+			return;
+		http_guard_scratch_free(e->s);
+		proxy_put(e->px);
+		t->scr[i] = t->scr[--t->n_scr];
+		return;
+	}
+}
+
+char *hc_scratch(struct worker *w, size_t cap)
+{
+	struct http_workset *t = w->http;
+
+	if (t->scratch_cap < cap) {
+		char *p = realloc(t->scratch, cap);
+
+		if (!p)
+			return NULL;
+		t->scratch = p;
+		t->scratch_cap = cap;
+	}
+	return t->scratch;
+}
+
+bool hc_tarpit_take(struct worker *w, struct http_conn *c)
+{
+	if (w->http->tarpitted >= c->rt->cfg->tarpit.max)
+		return false;
+	w->http->tarpitted++;
+	c->tarpitted = true;
+	return true;
+}
+
+/* ---- lifecycle ---- */
+
+/* Writes the "suppressed" summaries of the event files this worker uses. */
+static void tick(struct timer *tm, void *ctx)
+{
+	struct worker *w = ctx;
+	struct http_workset *t = w->http;
+
+	for (size_t i = 0; i < t->n_scr; i++)
+		secevent_tick(t->scr[i].px->http->events_fd, w->now_ms);
+	timer_add(&w->tw, tm, w->now_ms + 1000, tick);
+}
+
+static int http_init(struct worker *w)
+{
+	struct http_workset *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return -ENOMEM;
+	w->http = t;
+	t->n = w->p.max_conns;
+	t->conns = calloc(t->n, sizeof(*t->conns));
+	if (!t->conns || http_pool_init(&t->pool, w->p.max_conns))
+		return -ENOMEM;
+	for (uint32_t i = 0; i < t->n; i++)
+		t->conns[i].next = i + 1 < t->n ? i + 1 : NONE;
+	t->free_head = 0;
+	timer_add(&w->tw, &t->tick, w->now_ms + 1000, tick);
+	return 0;
+}
+
+static void conn_release_bufs(struct http_conn *c)
+{
+	for (int i = 0; i < 2; i++) {
+		hbuf_free(&c->in[i]);
+		hbuf_free(&c->out[i]);
+		hbuf_free(&c->tx[i]);
+	}
+	hbuf_free(&c->zombie_in);
+	hbuf_free(&c->zombie_tx);
+	http_req_free(c->req);
+	http_resp_free(c->resp);
+	free(c->prefix);
+	free(c->fwd_head);
+	c->req = NULL;
+	c->resp = NULL;
+	c->prefix = c->fwd_head = NULL;
+}
+
+void http_free(struct worker *w)
+{
+	struct http_workset *t = w->http;
+
+	if (!t)
+		return;
+	timer_del(&w->tw, &t->tick);
+	http_pool_free(w, &t->pool);
+	for (uint32_t i = 0; t->conns && i < t->n; i++)
+		conn_release_bufs(&t->conns[i]);
+	for (size_t i = 0; i < t->n_scr; i++) {
+		http_guard_scratch_free(t->scr[i].s);
+		proxy_put(t->scr[i].px);
+	}
+	free(t->scr);
+	free(t->scratch);
+	free(t->conns);
+	free(t);
+	w->http = NULL;
+}
+
+static struct http_conn *conn_alloc(struct worker *w)
+{
+	struct http_workset *t = w->http;
+	struct http_conn *c;
+	uint32_t gen;
+
+	if (t->free_head == NONE)
+		return NULL;
+	c = &t->conns[t->free_head];
+	t->free_head = c->next;
+	gen = c->gen + 1;
+	memset(c, 0, sizeof(*c));
+	c->gen = gen & UD_GEN_MASK;
+	c->next = NONE;
+	c->target = -1;
+	c->zombie_fd = -1;
+	c->s[0].fd = c->s[1].fd = -1;
+	t->live++;
+	w->active++;
+	atomic_fetch_add_explicit(&w->st.tcp_active, 1, memory_order_relaxed);
+	return c;
+}
+
+static void conn_free(struct worker *w, struct http_conn *c)
+{
+	struct proxy *px = c->px;
+
+	timer_del(&w->tw, &c->timer);
+	if (c->tarpitted)
+		w->http->tarpitted--;
+	if (c->target >= 0)
+		hc_upstream_release(w, c, false);
+	for (int i = 0; i < 2; i++)
+		if (c->s[i].fd >= 0)
+			close(c->s[i].fd);
+	if (c->zombie_fd >= 0)
+		close(c->zombie_fd);
+	conn_release_bufs(c);
+	if (px) {
+		atomic_fetch_sub_explicit(&px->st.conns_active, 1, memory_order_relaxed);
+		scratch_put(w, px);
+		proxy_put(px);
+	}
+	c->state = HC_FREE;
+	c->px = NULL;
+	c->next = w->http->free_head;
+	w->http->free_head = conn_slot(w, c);
+	w->http->live--;
+	w->active--;
+	atomic_fetch_sub_explicit(&w->st.tcp_active, 1, memory_order_relaxed);
+}
+
+static void maybe_free(struct worker *w, struct http_conn *c)
+{
+	if (c->state == HC_CLOSING && !c->inflight)
+		conn_free(w, c);
+}
+
+void hc_close(struct worker *w, struct http_conn *c, const char *reason)
+{
+	if (c->state == HC_CLOSING || c->state == HC_FREE)
+		return;
+	c->state = HC_CLOSING;
+	c->reason = reason;
+	hx_request_end(w, c);	/* a request cut short is logged too */
+	timer_del(&w->tw, &c->timer);
+	for (int i = 0; i < 2; i++) {
+		struct io_uring_sqe *sqe;
+
+		if (c->s[i].fd < 0 || !c->inflight)
+			continue;
+		sqe = worker_sqe(w);
+		io_uring_prep_cancel_fd(sqe, c->s[i].fd, IORING_ASYNC_CANCEL_ALL);
+		io_uring_sqe_set_data64(sqe, conn_ud(w, c, UD_HTTP_CANCEL, i));
+		c->inflight++;
+	}
+}
+
+/* ---- timers ---- */
+
+static void conn_timer(struct timer *t, void *ctx)
+{
+	struct worker *w = ctx;
+	struct http_conn *c = (struct http_conn *)((char *)t - offsetof(struct http_conn, timer));
+
+	if (c->state == HC_CLOSING || c->state == HC_FREE)
+		return;
+	if (w->now_ms >= hx_deadline(w, c))
+		hx_timeout(w, c);
+	else
+		hc_arm_timer(w, c);
+	maybe_free(w, c);
+}
+
+void hc_arm_timer(struct worker *w, struct http_conn *c)
+{
+	uint64_t d;
+
+	if (c->state == HC_CLOSING || c->state == HC_FREE)
+		return;
+	d = hx_deadline(w, c);
+	if (d)
+		timer_add(&w->tw, &c->timer, d, conn_timer);
+	else
+		timer_del(&w->tw, &c->timer);
+}
+
+/* ---- I/O ---- */
+
+static bool want_read(struct http_conn *c, int side)
+{
+	const struct hside *s = &c->s[side];
+	const struct hbuf *in = &c->in[side];
+
+	if (s->fd < 0 || s->recv_armed || s->eof || in->len >= HC_IN_SIZE ||
+	    hc_queued(c, !side) >= HC_BUDGET)
+		return false;
+	switch (c->state) {
+	case HC_PP_READ:
+		return side == HC_CLIENT;
+	case HC_HEAD:
+	case HC_PREFIX:
+		return side == HC_CLIENT && !c->req_done;
+	case HC_EXCHANGE:
+		return side == HC_UP || !c->req_done;
+	case HC_TUNNEL:
+		return true;
+	case HC_REPLY:
+		return side == HC_CLIENT && c->lingering;
+	default:
+		return false;
+	}
+}
+
+static void arm_recv(struct worker *w, struct http_conn *c, int side)
+{
+	struct hbuf *in = &c->in[side];
+	struct io_uring_sqe *sqe;
+
+	if (!in->p) {
+		in->p = malloc(HC_IN_SIZE);
+		if (!in->p) {
+			hc_close(w, c, "out_of_memory");
+			return;
+		}
+		in->cap = HC_IN_SIZE;
+	}
+	if (!in->len)
+		in->off = 0;
+	if (in->off && in->off + in->len >= in->cap) {
+		memmove(in->p, in->p + in->off, in->len);
+		in->off = 0;
+	}
+	sqe = worker_sqe(w);
+	io_uring_prep_recv(sqe, c->s[side].fd, in->p + in->off + in->len,
+			   in->cap - in->off - in->len, 0);
+	io_uring_sqe_set_data64(sqe, conn_ud(w, c, UD_HTTP_RECV, side));
+	c->s[side].recv_armed = 1;
+	c->inflight++;
+}
+
+void hc_arm_reads(struct worker *w, struct http_conn *c)
+{
+	for (int side = 0; side < 2; side++)
+		if (c->state != HC_CLOSING && want_read(c, side))
+			arm_recv(w, c, side);
+}
+
+/*
+ * Appends go to out[to]; a send takes tx[to], which nothing touches until
+ * it completes (the kernel may read it late). When tx is empty the two
+ * swap, so the queue is sent without a copy.
+ */
+void hc_kick_send(struct worker *w, struct http_conn *c, int to)
+{
+	struct hside *s = &c->s[to];
+	struct hbuf *tx = &c->tx[to];
+	struct io_uring_sqe *sqe;
+
+	if (s->send_busy || s->fd < 0 || c->state == HC_CLOSING || c->state == HC_CONNECTING)
+		return;
+	if (!tx->len) {
+		struct hbuf t = *tx;
+
+		if (!c->out[to].len)
+			return;
+		*tx = c->out[to];
+		c->out[to] = t;
+		c->out[to].off = 0;
+	}
+	sqe = worker_sqe(w);
+	io_uring_prep_send(sqe, s->fd, tx->p + tx->off, tx->len, MSG_NOSIGNAL);
+	io_uring_sqe_set_data64(sqe, conn_ud(w, c, UD_HTTP_SEND, to));
+	s->send_busy = 1;
+	s->send_since_ms = w->now_ms;
+	c->inflight++;
+}
+
+static void on_recv(struct worker *w, struct http_conn *c, int side, int res)
+{
+	c->s[side].recv_armed = 0;
+	if (c->state == HC_CLOSING)
+		return;
+	if (res > 0) {
+		c->in[side].len += (uint32_t)res;
+		c->s[side].last_rx_ms = w->now_ms;
+	} else if (res == 0 || res == -ECONNRESET) {
+		c->s[side].eof = 1;
+	} else if (res != -ECANCELED) {
+		if (side == HC_CLIENT)
+			hc_close(w, c, "client_error");
+		else
+			hx_upstream_failed(w, c, "upstream_error", 502);
+		return;
+	}
+	if (side == HC_CLIENT)
+		hx_client_data(w, c);
+	else
+		hx_upstream_data(w, c);
+	hc_arm_reads(w, c);
+	hc_arm_timer(w, c);
+}
+
+static void on_send(struct worker *w, struct http_conn *c, int to, int res)
+{
+	struct hside *s = &c->s[to];
+
+	s->send_busy = 0;
+	s->send_since_ms = 0;
+	if (c->state == HC_CLOSING)
+		return;
+	if (res < 0) {
+		if (to == HC_CLIENT)
+			hc_close(w, c, "client_write_error");
+		else
+			hx_upstream_failed(w, c, "upstream_write_error", 502);
+		return;
+	}
+	hbuf_consume(&c->tx[to], (size_t)res);
+	if (to == HC_CLIENT)
+		hx_client_sent(w, c);
+	else
+		hx_upstream_sent(w, c);
+	if (c->state == HC_CLOSING)
+		return;
+	hc_kick_send(w, c, to);
+	hc_arm_reads(w, c);
+	hc_arm_timer(w, c);
+}
+
+void hc_upstream_open(struct worker *w, struct http_conn *c)
+{
+	struct __kernel_timespec ts;
+	struct io_uring_sqe *sqe;
+	uint32_t ms = c->px->cfg.timeouts.connect_ms;
+	int one = 1, fd;
+
+	/* Completions of the released upstream would look like this one's. */
+	c->open_pending = c->zombie_fd >= 0;
+	if (c->open_pending) {
+		c->state = HC_CONNECTING;
+		return;
+	}
+	c->s[HC_UP].eof = 0;
+	c->in[HC_UP].len = 0;
+	fd = c->retried ? -1 : http_pool_take(w, &w->http->pool, c->route->lb, c->target);
+	if (fd >= 0) {
+		c->s[HC_UP].fd = fd;
+		c->up_reused = true;
+		atomic_fetch_add_explicit(&c->rt->st.pool_reused, 1, memory_order_relaxed);
+		hx_upstream_ready(w, c);
+		return;
+	}
+	c->up_reused = false;
+	fd = socket(c->up.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		atomic_fetch_add_explicit(&w->st.conn_errors, 1, memory_order_relaxed);
+		hx_upstream_failed(w, c, "upstream_socket_error", 502);
+		return;
+	}
+	atomic_fetch_add_explicit(&c->rt->st.pool_new, 1, memory_order_relaxed);
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	c->s[HC_UP].fd = fd;
+	c->state = HC_CONNECTING;
+	sqe = worker_sqe(w);
+	io_uring_prep_connect(sqe, fd, (struct sockaddr *)&c->up, c->up_len);
+	io_uring_sqe_set_data64(sqe, conn_ud(w, c, UD_HTTP_CONNECT, HC_UP));
+	sqe->flags |= IOSQE_IO_LINK;
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (long long)(ms % 1000) * 1000000;
+	sqe = worker_sqe(w);
+	io_uring_prep_link_timeout(sqe, &ts, 0);
+	io_uring_sqe_set_data64(sqe, conn_ud(w, c, UD_HTTP_CANCEL, HC_UP));
+	c->inflight += 2;
+	/* The timespec is read at submission. */
+	io_uring_submit(&w->ring);
+}
+
+/*
+ * Gives the upstream back. With a receive or send still in flight on it,
+ * it cannot be pooled or closed yet (the kernel holds the request): it is
+ * cancelled and closed when its last completion arrives (zombie_fd).
+ */
+void hc_upstream_release(struct worker *w, struct http_conn *c, bool reusable)
+{
+	struct hside *s = &c->s[HC_UP];
+
+	if (s->fd >= 0 && (s->recv_armed || s->send_busy)) {
+		struct io_uring_sqe *sqe = worker_sqe(w);
+
+		io_uring_prep_cancel_fd(sqe, s->fd, IORING_ASYNC_CANCEL_ALL);
+		io_uring_sqe_set_data64(sqe, conn_ud(w, c, UD_HTTP_CANCEL, HC_UP));
+		c->inflight++;
+		c->zombie_fd = s->fd;
+		/* The kernel may still write into in[] or read tx[]: they go with it. */
+		hbuf_free(&c->zombie_in);
+		hbuf_free(&c->zombie_tx);
+		c->zombie_in = c->in[HC_UP];
+		c->zombie_tx = c->tx[HC_UP];
+		memset(&c->in[HC_UP], 0, sizeof(c->in[HC_UP]));
+		memset(&c->tx[HC_UP], 0, sizeof(c->tx[HC_UP]));
+	} else if (s->fd >= 0 && reusable && !s->eof && !c->in[HC_UP].len) {
+		http_pool_put(w, &w->http->pool, s->fd, c->px, c->route->lb, c->target,
+			      c->rt->cfg->pool.idle, c->rt->cfg->pool.idle_timeout_ms);
+	} else if (s->fd >= 0) {
+		close(s->fd);
+	}
+	if (c->target >= 0)
+		lb_release(c->route->lb, c->target);
+	c->target = -1;
+	s->fd = -1;
+	s->eof = s->shut_wr = 0;
+	c->in[HC_UP].len = c->out[HC_UP].len = c->tx[HC_UP].len = 0;
+}
+
+/* A completion of a released upstream: close it after the last one. */
+static bool zombie_done(struct worker *w, struct http_conn *c, int side, enum ud_op op)
+{
+	struct hside *s = &c->s[HC_UP];
+
+	if (side != HC_UP || s->fd >= 0 || (op != UD_HTTP_RECV && op != UD_HTTP_SEND))
+		return false;
+	if (op == UD_HTTP_RECV)
+		s->recv_armed = 0;
+	else
+		s->send_busy = 0;
+	if (!s->recv_armed && !s->send_busy && c->zombie_fd >= 0) {
+		close(c->zombie_fd);
+		c->zombie_fd = -1;
+		hbuf_free(&c->zombie_in);
+		hbuf_free(&c->zombie_tx);
+		if (c->open_pending && c->state != HC_CLOSING)
+			hc_upstream_open(w, c);
+	}
+	return true;
+}
+
+static void on_connect(struct worker *w, struct http_conn *c, int res)
+{
+	if (c->state != HC_CONNECTING)
+		return;
+	if (res < 0) {
+		atomic_fetch_add_explicit(&c->px->st.conns_failed, 1, memory_order_relaxed);
+		hx_upstream_failed(w, c, res == -ECANCELED ? "connect_timeout" : "connect_failed",
+				   res == -ECANCELED ? 504 : 502);
+		return;
+	}
+	hx_upstream_ready(w, c);
+}
+
+void http_complete(struct worker *w, struct io_uring_cqe *cqe)
+{
+	uint32_t slot = ud_slot(cqe->user_data);
+	int side = (int)ud_side(cqe->user_data);
+	enum ud_op op = ud_op(cqe->user_data);
+	struct http_conn *c;
+
+	if (op == UD_HTTP_POOL) {
+		if (w->http)
+			http_pool_complete(w, &w->http->pool, cqe->user_data);
+		return;
+	}
+	if (!w->http || slot >= w->http->n)
+		return;
+	c = &w->http->conns[slot];
+	if (c->state == HC_FREE || c->gen != ud_gen(cqe->user_data))
+		return;
+	c->inflight--;
+	if (zombie_done(w, c, side, op)) {
+		maybe_free(w, c);
+		return;
+	}
+	switch (op) {
+	case UD_HTTP_RECV:
+		on_recv(w, c, side, cqe->res);
+		break;
+	case UD_HTTP_SEND:
+		on_send(w, c, side, cqe->res);
+		break;
+	case UD_HTTP_CONNECT:
+		on_connect(w, c, cqe->res);
+		break;
+	default:
+		break;
+	}
+	maybe_free(w, c);
+}
+
+/* ---- entry points ---- */
+
+static int conn_setup(struct worker *w, struct http_conn *c)
+{
+	struct scratch_ent *e = scratch_get(w, c->px);
+
+	if (!e)
+		return -ENOMEM;
+	e->users++;
+	c->scratch = e->s;
+	c->req = http_req_new(&c->rt->cfg->limits, hx_body, c);
+	c->resp = http_resp_new(0);
+	return c->req && c->resp ? 0 : -ENOMEM;
+}
+
+void http_accept(struct worker *w, struct worker_listener *l, int fd)
+{
+	struct proxy *px = l->px;
+	socklen_t sl = sizeof(struct sockaddr_storage);
+	struct http_conn *c = NULL;
+	bool admitted;
+
+	atomic_fetch_add_explicit(&w->st.accepted, 1, memory_order_relaxed);
+	/* The connection table is built on the first HTTP client. */
+	if (!w->http && http_init(w)) {
+		http_free(w);
+		atomic_fetch_add_explicit(&w->st.shed_conns, 1, memory_order_relaxed);
+		close(fd);
+		return;
+	}
+	admitted = proxy_conn_admit(px);
+	if (!admitted || !(c = conn_alloc(w))) {
+		if (admitted)
+			proxy_conn_shed(px);
+		atomic_fetch_add_explicit(&w->st.shed_conns, 1, memory_order_relaxed);
+		close(fd);
+		return;
+	}
+	proxy_get(px);
+	atomic_fetch_add_explicit(&px->st.conns_total, 1, memory_order_relaxed);
+	c->px = px;
+	c->rt = px->http;
+	c->s[HC_CLIENT].fd = fd;
+	c->accepted_ms = c->idle_since_ms = w->now_ms;
+	c->s[HC_CLIENT].last_rx_ms = w->now_ms;
+	getpeername(fd, (struct sockaddr *)&c->peer, &sl);
+	if (conn_setup(w, c)) {
+		hc_close(w, c, "out_of_memory");
+	} else {
+		c->state = proxy_trusts(px, &c->peer) ? HC_PP_READ : HC_HEAD;
+		hc_arm_reads(w, c);
+		hc_arm_timer(w, c);
+	}
+	maybe_free(w, c);
+}
+
+static bool idle_client(const struct http_conn *c)
+{
+	return c->state == HC_HEAD && !c->in[HC_CLIENT].len && !hc_queued(c, HC_CLIENT);
+}
+
+void http_drain(struct worker *w, struct proxy *px)
+{
+	struct http_workset *t = w->http;
+
+	if (t)
+		http_pool_drop(w, &t->pool, px);
+	for (uint32_t i = 0; t && i < t->n; i++) {
+		struct http_conn *c = &t->conns[i];
+
+		if (c->px != px || c->state == HC_FREE || c->state == HC_CLOSING)
+			continue;
+		if (idle_client(c))
+			hc_close(w, c, "draining");
+		else
+			c->close_after = true;
+		hc_arm_timer(w, c);
+		maybe_free(w, c);
+	}
+}
+
+void http_close_all(struct worker *w, const char *reason)
+{
+	struct http_workset *t = w->http;
+
+	if (t)
+		http_pool_drop(w, &t->pool, NULL);
+	for (uint32_t i = 0; t && i < t->n && t->live; i++) {
+		struct http_conn *c = &t->conns[i];
+
+		if (c->state != HC_FREE && c->state != HC_CLOSING) {
+			hc_close(w, c, reason);
+			maybe_free(w, c);
+		}
+	}
+}
