@@ -119,7 +119,12 @@ pass "events: JSON lines and per-source flood summaries; status lines logged"
 
 # Reload on file change: a new deny entry appears; a broken file changes nothing.
 write_config "198.18.8.0/24"
-for _ in $(seq 30); do ctl deny list | grep -q "198.18.8.0/24" && break; sleep 0.1; done
+# A reload adds before it removes (stricter first): wait for both halves.
+for _ in $(seq 50); do
+	l=$(ctl deny list)
+	echo "$l" | grep -q "198.18.8.0/24" && ! echo "$l" | grep -q "198.18.9.0/24" && break
+	sleep 0.1
+done
 ctl deny list | grep -q "198.18.8.0/24" || fail "reload did not add the new deny entry"
 ctl deny list | grep -q "198.18.9.0/24" && fail "reload did not remove the old deny entry"
 printf 'policies:\n  - name: x\n    protocol: tcp\n    ports: [ 0 ]\n' > "$CFG"
