@@ -10,7 +10,8 @@ iproute2 iputils-ping netcat-openbsd hping3 tcpdump curl wrk python3 procps kmod
 # HTTP: nginx + ModSecurity v3 + OWASP CRS as a WAF peer; python3-yaml reads
 # the CRS regression corpus (tools/bench_http/waf_compare.py).
 [ "${1:-}" = --bench ] && PKGS="$PKGS haproxy nginx libnginx-mod-stream iperf3
-libnginx-mod-http-modsecurity modsecurity-crs python3-yaml"
+libnginx-mod-http-modsecurity modsecurity-crs python3-yaml fail2ban
+python3-pyinotify iptables"
 
 missing=""
 for p in $PKGS; do
