@@ -1,6 +1,7 @@
 #!/bin/sh
 # Runs the test suites against the binaries in BUILD (default: build).
-#   tests/run.sh [BUILD] [unit] [bpf] [integration]   (no suite = all)
+#   tests/run.sh [BUILD] [unit] [bpf] [integration] [layering]   (no suite = all)
+# The unit phase starts with tools/layering.sh (the include rules of user/).
 # Exits non-zero if any suite fails; says which.
 set -u
 BUILD=${1:-build}
@@ -49,8 +50,11 @@ run_suite() {
 
 for s in $SUITES; do
 	case $s in
-	unit)	[ -x "$BUILD/tests/unit_tests" ] &&
+	unit)	run_suite layering tools/layering.sh
+		[ -x "$BUILD/tests/unit_tests" ] &&
 			run_suite unit "$BUILD/tests/unit_tests" --jobs 2 ;;
+	layering)
+		run_suite layering tools/layering.sh ;;
 	bpf)	[ -x "$BUILD/tests/bpf_tests" ] &&
 			run_suite bpf "$BUILD/tests/bpf_tests" --jobs 1 ;;
 	integration)

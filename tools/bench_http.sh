@@ -57,52 +57,9 @@ CFG_DIR=$(realpath tools/bench_http)
 MODSEC_SO=/usr/lib/nginx/modules/ngx_http_modsecurity_module.so
 
 . tools/lab.sh
+. tools/bench_lib.sh
 
-lab_init
-RUN=$(mktemp -d /tmp/aegis-bench-http.XXXXXX) || exit 1
-PEER_PID=""
-BPF_MOUNTED=""
-
-stop_peer() {
-	[ -n "$PEER_PID" ] || return 0
-	kill -TERM "$PEER_PID" 2>/dev/null
-	for i in $(seq 50); do
-		kill -0 "$PEER_PID" 2>/dev/null || break
-		[ "$i" = 20 ] && kill -TERM "$PEER_PID" 2>/dev/null
-		sleep 0.1
-	done
-	kill -KILL "$PEER_PID" 2>/dev/null
-	wait "$PEER_PID" 2>/dev/null
-	PEER_PID=""
-}
-
-cleanup() {
-	stop_peer
-	lab_cleanup
-	[ -n "$BPF_MOUNTED" ] && umount "$RUN/bpf" 2>/dev/null
-	rm -rf "$RUN"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-trap 'exit 141' PIPE
-
-CLI=$(lab_ns c) || { echo "bench_http: cannot create network namespaces" >&2; exit 1; }
-EDGE=$(lab_ns p) || exit 1
-UP=$(lab_ns u) || exit 1
-IF_IN="ae${LAB_TAG}p"
-IF_IDLE="ae${LAB_TAG}x"
-lab_link "$CLI" "ae${LAB_TAG}c" "198.18.0.2/24" "$EDGE" "$IF_IN" "198.18.0.1/24" || exit 1
-lab_link "$EDGE" "ae${LAB_TAG}q" "198.18.1.1/24" "$UP" "ae${LAB_TAG}u" "198.18.1.2/24" || exit 1
-lab_link "$EDGE" "$IF_IDLE" "" "$EDGE" "ae${LAB_TAG}y" "" || exit 1
-for ns in "$CLI" "$EDGE" "$UP"; do
-	ip netns exec "$ns" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 \
-		net.ipv6.conf.default.disable_ipv6=1 \
-		net.ipv4.ip_local_port_range="1024 65535" net.ipv4.tcp_tw_reuse=1 \
-		net.core.somaxconn=4096
-done
-ip netns exec "$EDGE" sysctl -qw net.ipv4.ip_forward=1
-ip -n "$CLI" route add 198.18.1.0/24 via 198.18.0.1
-ip -n "$UP" route add 198.18.0.0/24 via 198.18.1.1
+bench_lab_up bench_http net.core.somaxconn=4096
 
 UP_ADDR=198.18.1.2
 LISTEN=198.18.0.1
@@ -174,10 +131,7 @@ start_peer() {	# PEER; returns 1 (and says why) if it cannot run
 		;;
 	aegis)
 		[ -x "$AEGISD" ] || { echo "$BUILD/aegisd missing (run make first)"; return 1; }
-		if [ -z "$BPF_MOUNTED" ]; then
-			mkdir -p "$RUN/bpf" && mount -t bpf bpf "$RUN/bpf" || { echo "cannot mount bpffs"; return 1; }
-			BPF_MOUNTED=1
-		fi
+		bench_bpffs || return 1
 		fill aegis.yaml "$RUN/aegis/aegis.yaml"
 		ip netns exec "$EDGE" "$AEGISD" -c "$RUN/aegis/aegis.yaml" >>"$PEER_LOG" 2>&1 &
 		PEER_PID=$!

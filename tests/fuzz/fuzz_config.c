@@ -1,4 +1,4 @@
-// Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser -I/usr/share/include/llhttp tests/fuzz/fuzz_config.c user/config/config*.c user/config/proxy_config*.c user/config/http_config*.c user/http/http_req*.c user/lib/errbuf.c user/lib/addr.c user/lib/units.c /usr/share/llhttp/*.c -lyaml -lhs -o build/fuzz_config
+// Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser -I/usr/share/include/llhttp tests/fuzz/fuzz_config.c user/config/config*.c user/config/proxy_config*.c user/config/http_config*.c user/http/http_head.c user/http/http_req*.c user/lib/errbuf.c user/lib/addr.c user/lib/units.c /usr/share/llhttp/*.c -lyaml -lhs -o build/fuzz_config
 // Run:   mkdir -p tests/fuzz/corpus_config && cp configs/aegis.yaml configs/presets/*.yaml configs/proxies/*.yaml tests/fuzz/corpus_config/ && build/fuzz_config -max_len=8192 -max_total_time=60 tests/fuzz/corpus_config
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*

@@ -1,4 +1,4 @@
-// Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser -I/usr/share/include/llhttp tests/fuzz/fuzz_http_req.c user/http/http_req.c user/http/http_req_hygiene.c /usr/share/llhttp/llhttp.c /usr/share/llhttp/api.c /usr/share/llhttp/http.c -o build/fuzz_http_req
+// Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser -I/usr/share/include/llhttp tests/fuzz/fuzz_http_req.c user/http/http_head.c user/http/http_req.c user/http/http_req_hygiene.c /usr/share/llhttp/llhttp.c /usr/share/llhttp/api.c /usr/share/llhttp/http.c -o build/fuzz_http_req
 // Run:   mkdir -p /tmp/corpus_http && build/fuzz_http_req -max_len=4096 -max_total_time=60 /tmp/corpus_http
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*

@@ -1,4 +1,4 @@
-// Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser -I/usr/share/include/llhttp tests/fuzz/fuzz_http_resp.c user/http/http_resp.c /usr/share/llhttp/llhttp.c /usr/share/llhttp/api.c /usr/share/llhttp/http.c -o build/fuzz_http_resp
+// Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser -I/usr/share/include/llhttp tests/fuzz/fuzz_http_resp.c user/http/http_head.c user/http/http_resp.c /usr/share/llhttp/llhttp.c /usr/share/llhttp/api.c /usr/share/llhttp/http.c -o build/fuzz_http_resp
 // Run:   mkdir -p /tmp/corpus_resp && build/fuzz_http_resp -max_len=4096 -max_total_time=60 /tmp/corpus_resp
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*

@@ -14,50 +14,9 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "unit/fixtures.h"
 
 #define NAME "t.yaml"
-
-static struct aegis_config *load_ok(const char *yaml)
-{
-	struct aegis_config *cfg = NULL;
-	char err[512] = "";
-	int ret = config_load_string(NAME, yaml, &cfg, err, sizeof(err));
-
-	cr_assert_eq(ret, 0, "unexpected error: %s\nfor:\n%s", err, yaml);
-	cr_assert_not_null(cfg);
-	return cfg;
-}
-
-/* The error must be "t.yaml:LINE: ..." and contain substr. */
-static void expect_error(const char *yaml, int line, const char *substr)
-{
-	struct aegis_config *cfg = (struct aegis_config *)&cfg;
-	char err[512] = "", prefix[32];
-	int ret = config_load_string(NAME, yaml, &cfg, err, sizeof(err));
-
-	snprintf(prefix, sizeof(prefix), NAME ":%d: ", line);
-	cr_expect_eq(ret, -EINVAL, "want -EINVAL, got %d for:\n%s", ret, yaml);
-	cr_expect_null(cfg, "config returned with an error for:\n%s", yaml);
-	cr_expect(!strncmp(err, prefix, strlen(prefix)), "want '%s...', got '%s' for:\n%s",
-		  prefix, err, yaml);
-	cr_expect(strstr(err, substr), "want '%s' in '%s' for:\n%s", substr, err, yaml);
-	if (!ret)
-		config_free(cfg);
-}
-
-struct err_case {
-	const char *yaml;
-	int line;
-	const char *msg;
-};
-
-static void expect_errors(const struct err_case *cases, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		expect_error(cases[i].yaml, cases[i].line, cases[i].msg);
-}
-
-#define EXPECT_ERRORS(cases) expect_errors(cases, sizeof(cases) / sizeof(cases[0]))
 
 static void assert_limit(const struct cfg_limit *l, uint32_t rate, uint32_t burst)
 {
@@ -684,21 +643,10 @@ Test(config, error_buffer_edge_cases)
 
 /* ---- files ---- */
 
-static char *write_temp(const char *content, size_t len)
-{
-	char *path = strdup("/tmp/aegis-cfg-XXXXXX");
-	int fd = mkstemp(path);
-
-	cr_assert_geq(fd, 0);
-	cr_assert_eq(write(fd, content, len), (ssize_t)len);
-	close(fd);
-	return path;
-}
-
 Test(config, load_file)
 {
 	struct aegis_config *c = NULL;
-	char err[512], *path = write_temp("log: { level: error }\n", 22);
+	char err[512], *path = fx_write_temp("log: { level: error }\n", 22);
 
 	cr_assert_eq(config_load(path, &c, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(c->log_level, CFG_LOG_ERROR);
@@ -719,14 +667,14 @@ Test(config, load_file_errors)
 	cr_assert_eq(config_load("/tmp", &c, err, sizeof(err)), -EISDIR);
 	cr_assert_str_eq(err, "/tmp: cannot read: Is a directory");
 
-	path = write_temp("log:\n  level: info\n\0junk\n", 25);
+	path = fx_write_temp("log:\n  level: info\n\0junk\n", 25);
 	cr_assert_eq(config_load(path, &c, err, sizeof(err)), -EINVAL);
 	snprintf(want, sizeof(want), "%s:3: NUL byte in the file", path);
 	cr_assert_str_eq(err, want);
 	unlink(path);
 	free(path);
 
-	path = write_temp("maps:\n  bans: 0\n", 16);
+	path = fx_write_temp("maps:\n  bans: 0\n", 16);
 	cr_assert_eq(config_load(path, &c, err, sizeof(err)), -EINVAL);
 	snprintf(want, sizeof(want), "%s:2: maps.bans", path);
 	cr_assert(!strncmp(err, want, strlen(want)), "%s", err);

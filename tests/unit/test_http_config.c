@@ -17,6 +17,7 @@
 #include "config/http_cfg.h"
 #include "config/proxy_config.h"
 #include "guard/waf.h"
+#include "unit/fixtures.h"
 
 #define NAME "h.yaml"
 
@@ -32,71 +33,11 @@
 	"        - names: [example.com]\n" \
 	"          routes: [ { path: /, upstreams: [\"http://198.18.1.2:8080\"] } ]\n"
 
-static struct aegis_config *load_ok(const char *yaml)
-{
-	struct aegis_config *cfg = NULL;
-	char err[512] = "";
-	int ret = config_load_string(NAME, yaml, &cfg, err, sizeof(err));
-
-	cr_assert_eq(ret, 0, "unexpected error: %s\nfor:\n%s", err, yaml);
-	cr_assert_not_null(cfg);
-	return cfg;
-}
-
 static const struct http_cfg *http_of(const struct aegis_config *c)
 {
 	cr_assert_eq(c->n_proxies, 1);
 	cr_assert_not_null(c->proxies[0].http);
 	return c->proxies[0].http;
-}
-
-/* The error must be "h.yaml:LINE: ..." and contain substr. */
-static void expect_error(const char *yaml, int line, const char *substr)
-{
-	struct aegis_config *cfg = (struct aegis_config *)&cfg;
-	char err[512] = "", prefix[64];
-	int ret = config_load_string(NAME, yaml, &cfg, err, sizeof(err));
-
-	snprintf(prefix, sizeof(prefix), "%s:%d: ", NAME, line);
-	cr_expect_eq(ret, -EINVAL, "want -EINVAL, got %d for:\n%s", ret, yaml);
-	cr_expect_null(cfg, "config returned with an error for:\n%s", yaml);
-	cr_expect(!strncmp(err, prefix, strlen(prefix)), "want '%s...', got '%s' for:\n%s",
-		  prefix, err, yaml);
-	cr_expect(strstr(err, substr), "want '%s' in '%s' for:\n%s", substr, err, yaml);
-	if (!ret)
-		config_free(cfg);
-}
-
-struct err_case {
-	const char *yaml;
-	int line;
-	const char *msg;
-};
-
-static void expect_errors(const struct err_case *cases, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		expect_error(cases[i].yaml, cases[i].line, cases[i].msg);
-}
-
-#define EXPECT_ERRORS(cases) expect_errors(cases, sizeof(cases) / sizeof(cases[0]))
-
-static void assert_addr(const struct aegis_addr *got, const char *want)
-{
-	struct aegis_addr w;
-	char buf[ADDR_STRLEN];
-
-	cr_assert_eq(addr_parse(want, &w), 0, "%s", want);
-	cr_assert(!memcmp(got, &w, sizeof(w)), "address %s, want %s",
-		  addr_format(got, buf, sizeof(buf)), want);
-}
-
-static void assert_cidr(const struct aegis_lpm_key *got, const char *want)
-{
-	struct aegis_lpm_key w;
-
-	cr_assert_eq(addr_parse_cidr(want, &w, false), 0, "%s", want);
-	cr_assert(!memcmp(got, &w, sizeof(w)), "cidr, want %s", want);
 }
 
 /* ---- the proxy around it ---- */
@@ -168,7 +109,7 @@ Test(http_config, minimal_proxy_and_defaults)
 	cr_assert_str_eq(r->prefix, "/");
 	cr_assert_eq(r->algo, PROXY_LB_ROUND_ROBIN);
 	cr_assert_eq(r->n_ups, 1);
-	assert_addr(&r->ups[0].addr, "198.18.1.2");
+	fx_assert_addr(&r->ups[0].addr, "198.18.1.2");
 	cr_assert_eq(r->ups[0].port, 8080);
 	cr_assert_eq(r->ups[0].weight, 1);
 	cr_assert_str_eq(r->ups[0].url, "http://198.18.1.2:8080");
@@ -248,8 +189,8 @@ Test(http_config, every_top_level_key)
 	cr_assert_eq(h->mode, HTTP_MODE_DETECT);
 	cr_assert_eq(h->hosts[0].mode, HTTP_MODE_DETECT, "hosts inherit the mode");
 	cr_assert_eq(h->n_trusted, 2);
-	assert_cidr(&h->trusted[0], "198.18.0.0/24");
-	assert_cidr(&h->trusted[1], "2001:db8::/32");
+	fx_assert_cidr(&h->trusted[0], "198.18.0.0/24");
+	fx_assert_cidr(&h->trusted[1], "2001:db8::/32");
 	cr_assert(h->allow_private_upstreams);
 	cr_assert_eq(h->limits.max_head_bytes, 32000);
 	cr_assert_eq(h->limits.max_headers, 50);
@@ -358,7 +299,7 @@ Test(http_config, hosts_routes_upstreams)
 	cr_assert_eq(a->routes[0].ups[0].port, 80);
 	cr_assert_eq(a->routes[0].line, 13);
 	cr_assert_eq(a->routes[1].n_ups, 2);
-	assert_addr(&a->routes[1].ups[0].addr, "2001:db8:1::3");
+	fx_assert_addr(&a->routes[1].ups[0].addr, "2001:db8:1::3");
 	cr_assert_eq(a->routes[1].ups[0].port, 81);
 	cr_assert_eq(a->routes[1].ups[1].weight, 3);
 	cr_assert_str_eq(a->routes[1].ups[1].url, "http://198.18.1.4:8080");
@@ -622,14 +563,14 @@ Test(http_config, every_guard_key)
 	cr_assert_eq(h->rate.cooldown_ms, 120000);
 	cr_assert_eq(h->rate.table_size, 4096);
 	cr_assert_eq(h->allow.n_ips, 2);
-	assert_cidr(&h->allow.ips[0], "198.18.0.5");
-	assert_cidr(&h->allow.ips[1], "2001:db8::/48");
+	fx_assert_cidr(&h->allow.ips[0], "198.18.0.5");
+	fx_assert_cidr(&h->allow.ips[1], "2001:db8::/48");
 	cr_assert_eq(h->allow.n_paths, 2);
 	cr_assert_str_eq(h->allow.paths[1], "/ping");
 	cr_assert_eq(h->allow.n_api_keys, 1);
 	cr_assert_str_eq(h->allow.api_keys[0], "k-internal");
 	cr_assert_eq(h->deny.n_ips, 1);
-	assert_cidr(&h->deny.ips[0], "203.0.113.0/24");
+	fx_assert_cidr(&h->deny.ips[0], "203.0.113.0/24");
 	cr_assert_not(h->bots.enabled);
 	cr_assert_eq(h->bots.score, 4);
 	cr_assert_eq(h->bots.block_after, 0);

@@ -17,83 +17,9 @@
 #include "lib/addr.h"
 #include "config/config.h"
 #include "config/proxy_config.h"
+#include "unit/fixtures.h"
 
 #define NAME "t.yaml"
-
-static struct aegis_config *load_ok(const char *yaml)
-{
-	struct aegis_config *cfg = NULL;
-	char err[512] = "";
-	int ret = config_load_string(NAME, yaml, &cfg, err, sizeof(err));
-
-	cr_assert_eq(ret, 0, "unexpected error: %s\nfor:\n%s", err, yaml);
-	cr_assert_not_null(cfg);
-	return cfg;
-}
-
-/* The error must be "FILE:LINE: ..." (or "FILE: ..." for line 0) and contain substr. */
-static void expect_error_in(const char *yaml, const char *file, int line, const char *substr)
-{
-	struct aegis_config *cfg = (struct aegis_config *)&cfg;
-	char err[512] = "", prefix[PATH_MAX + 32];
-	int ret = config_load_string(NAME, yaml, &cfg, err, sizeof(err));
-
-	if (line)
-		snprintf(prefix, sizeof(prefix), "%s:%d: ", file, line);
-	else
-		snprintf(prefix, sizeof(prefix), "%s: ", file);
-	cr_expect_eq(ret, -EINVAL, "want -EINVAL, got %d for:\n%s", ret, yaml);
-	cr_expect_null(cfg, "config returned with an error for:\n%s", yaml);
-	cr_expect(!strncmp(err, prefix, strlen(prefix)), "want '%s...', got '%s' for:\n%s",
-		  prefix, err, yaml);
-	cr_expect(strstr(err, substr), "want '%s' in '%s' for:\n%s", substr, err, yaml);
-	if (!ret)
-		config_free(cfg);
-}
-
-static void expect_error(const char *yaml, int line, const char *substr)
-{
-	expect_error_in(yaml, NAME, line, substr);
-}
-
-struct err_case {
-	const char *yaml;
-	int line;
-	const char *msg;
-};
-
-static void expect_errors(const struct err_case *cases, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		expect_error(cases[i].yaml, cases[i].line, cases[i].msg);
-}
-
-#define EXPECT_ERRORS(cases) expect_errors(cases, sizeof(cases) / sizeof(cases[0]))
-
-static struct aegis_addr addr(const char *s)
-{
-	struct aegis_addr a;
-
-	cr_assert_eq(addr_parse(s, &a), 0, "%s", s);
-	return a;
-}
-
-static void assert_addr(const struct aegis_addr *got, const char *want)
-{
-	struct aegis_addr w = addr(want);
-	char buf[ADDR_STRLEN];
-
-	cr_assert(!memcmp(got, &w, sizeof(w)), "address %s, want %s",
-		  addr_format(got, buf, sizeof(buf)), want);
-}
-
-static void assert_cidr(const struct aegis_lpm_key *got, const char *want)
-{
-	struct aegis_lpm_key w;
-
-	cr_assert_eq(addr_parse_cidr(want, &w, false), 0, "%s", want);
-	cr_assert(!memcmp(got, &w, sizeof(w)), "cidr, want %s", want);
-}
 
 /* The smallest valid proxy body: indent it under "  - " or use it as a file. */
 #define MIN_PROXY(name, port) \
@@ -104,7 +30,7 @@ static void assert_proxy_defaults(const struct proxy_cfg *p)
 {
 	cr_assert(p->enabled);
 	cr_assert_eq(p->n_origin_addrs, 1);
-	assert_addr(&p->origin_addrs[0], "0.0.0.0");
+	fx_assert_addr(&p->origin_addrs[0], "0.0.0.0");
 	cr_assert_eq(p->algo, PROXY_LB_ROUND_ROBIN);
 	cr_assert_not(p->sticky);
 	cr_assert_eq(p->sticky_ttl_s, 3600);
@@ -179,8 +105,8 @@ Test(proxy_config, defaults)
 	cr_assert(p->up_lo == 25565 && p->up_hi == 25565, "upstream ports default to the origin's");
 	cr_assert_not(p->one_to_one, "one port: fan-out");
 	cr_assert_eq(p->n_up_addrs, 2);
-	assert_addr(&p->up_addrs[0], "198.18.0.10");
-	assert_addr(&p->up_addrs[1], "2001:db8::10");
+	fx_assert_addr(&p->up_addrs[0], "198.18.0.10");
+	fx_assert_addr(&p->up_addrs[1], "2001:db8::10");
 	assert_proxy_defaults(p);
 	config_free(c);
 }
@@ -283,13 +209,13 @@ Test(proxy_config, every_key_lands_in_the_struct)
 	cr_assert_not(p->enabled);
 	cr_assert(p->tcp && !p->udp);
 	cr_assert_eq(p->n_origin_addrs, 2);
-	assert_addr(&p->origin_addrs[0], "198.18.0.1");
-	assert_addr(&p->origin_addrs[1], "2001:db8::1");
+	fx_assert_addr(&p->origin_addrs[0], "198.18.0.1");
+	fx_assert_addr(&p->origin_addrs[1], "2001:db8::1");
 	cr_assert(p->origin_lo == 25565 && p->origin_hi == 25567);
 	cr_assert_eq(p->n_up_addrs, 3);
-	assert_addr(&p->up_addrs[0], "198.18.0.10");
-	assert_addr(&p->up_addrs[1], "198.18.0.11");
-	assert_addr(&p->up_addrs[2], "2001:db8::10");
+	fx_assert_addr(&p->up_addrs[0], "198.18.0.10");
+	fx_assert_addr(&p->up_addrs[1], "198.18.0.11");
+	fx_assert_addr(&p->up_addrs[2], "2001:db8::10");
 	cr_assert_eq(p->up_weights[0], 3);
 	cr_assert_eq(p->up_weights[1], 1, "unweighted addresses keep 1");
 	cr_assert_eq(p->up_weights[2], 1000, "matched by address, not by spelling");
@@ -313,9 +239,9 @@ Test(proxy_config, every_key_lands_in_the_struct)
 	cr_assert_eq(p->timeouts.udp_session_ms, 7u * 86400 * 1000);
 	cr_assert_eq(p->pp_send, PROXY_PP_V1);
 	cr_assert_eq(p->n_pp_trusted, 3);
-	assert_cidr(&p->pp_trusted[0], "198.18.5.0/24");
-	assert_cidr(&p->pp_trusted[1], "2001:db8:5::/48");
-	assert_cidr(&p->pp_trusted[2], "198.18.6.7/32");
+	fx_assert_cidr(&p->pp_trusted[0], "198.18.5.0/24");
+	fx_assert_cidr(&p->pp_trusted[1], "2001:db8:5::/48");
+	fx_assert_cidr(&p->pp_trusted[2], "198.18.6.7/32");
 	cr_assert_eq(p->drain_timeout_ms, 0);
 	cr_assert_eq(p->max_conns, 10000);
 	cr_assert_not(p->access_log.enabled);
@@ -345,7 +271,7 @@ Test(proxy_config, every_key_lands_in_the_struct)
 	cr_assert_str_eq(p->name, "b");
 	cr_assert_eq(p->line, 27);
 	cr_assert(p->tcp && p->udp);
-	assert_addr(&p->origin_addrs[0], "::");
+	fx_assert_addr(&p->origin_addrs[0], "::");
 	cr_assert_eq(p->pp_send, PROXY_PP_V2);
 	cr_assert_eq(p->algo, PROXY_LB_RANDOM);
 	cr_assert(p->has_xdp);
@@ -865,36 +791,6 @@ Test(proxy_config, first_error_wins)
 
 /* ---- proxies_dir ---- */
 
-struct tmpdir {
-	char path[64];
-};
-
-static void tmpdir_make(struct tmpdir *d)
-{
-	strcpy(d->path, "/tmp/aegis-proxies-XXXXXX");
-	cr_assert_not_null(mkdtemp(d->path));
-}
-
-static void tmpdir_write(const struct tmpdir *d, const char *name, const char *content)
-{
-	char path[256];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", d->path, name);
-	f = fopen(path, "w");
-	cr_assert_not_null(f, "%s", path);
-	fputs(content, f);
-	fclose(f);
-}
-
-static void tmpdir_remove(const struct tmpdir *d)
-{
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d->path);
-	cr_assert_eq(system(cmd), 0);
-}
-
 #define FILE_PROXY(name, port) \
 	"# a comment first\n" \
 	"name: " name "\n" \
@@ -904,19 +800,19 @@ static void tmpdir_remove(const struct tmpdir *d)
 
 Test(proxy_config, proxies_dir_loads_in_name_order)
 {
-	struct tmpdir d;
+	struct fx_tmpdir d;
 	char yaml[256], file[256];
 	struct aegis_config *c;
 
-	tmpdir_make(&d);
-	tmpdir_write(&d, "b.yaml", FILE_PROXY("second", "2"));
-	tmpdir_write(&d, "a.yaml", FILE_PROXY("first", "1"));
-	tmpdir_write(&d, "C.yaml", FILE_PROXY("upper", "3"));	/* bytewise: before a */
-	tmpdir_write(&d, "10-c.yaml", FILE_PROXY("digits", "4"));
-	tmpdir_write(&d, "notes.txt", "not: [yaml\n");
-	tmpdir_write(&d, "x.yml", "not: [yaml\n");
-	tmpdir_write(&d, ".hidden.yaml", "not: [yaml\n");
-	tmpdir_write(&d, "x.yaml~", "not: [yaml\n");
+	fx_tmpdir_make(&d);
+	fx_tmpdir_write(&d, "b.yaml", FILE_PROXY("second", "2"));
+	fx_tmpdir_write(&d, "a.yaml", FILE_PROXY("first", "1"));
+	fx_tmpdir_write(&d, "C.yaml", FILE_PROXY("upper", "3"));	/* bytewise: before a */
+	fx_tmpdir_write(&d, "10-c.yaml", FILE_PROXY("digits", "4"));
+	fx_tmpdir_write(&d, "notes.txt", "not: [yaml\n");
+	fx_tmpdir_write(&d, "x.yml", "not: [yaml\n");
+	fx_tmpdir_write(&d, ".hidden.yaml", "not: [yaml\n");
+	fx_tmpdir_write(&d, "x.yaml~", "not: [yaml\n");
 	snprintf(yaml, sizeof(yaml), "proxies_dir: %s/\n" "proxies:\n" MIN_PROXY("main", "5"), d.path);
 	c = load_ok(yaml);
 	snprintf(file, sizeof(file), "%s/", d.path);
@@ -935,39 +831,39 @@ Test(proxy_config, proxies_dir_loads_in_name_order)
 	config_free(c);
 
 	/* An empty directory is no proxies. */
-	tmpdir_remove(&d);
-	tmpdir_make(&d);
+	fx_tmpdir_remove(&d);
+	fx_tmpdir_make(&d);
 	snprintf(yaml, sizeof(yaml), "proxies_dir: %s\n", d.path);
 	c = load_ok(yaml);
 	cr_assert_eq(c->n_proxies, 0);
 	config_free(c);
-	tmpdir_remove(&d);
+	fx_tmpdir_remove(&d);
 }
 
 Test(proxy_config, proxies_dir_errors_name_the_file)
 {
-	struct tmpdir d;
+	struct fx_tmpdir d;
 	char yaml[512], file[256], sub[256];
 
-	tmpdir_make(&d);
-	tmpdir_write(&d, "a.yaml", FILE_PROXY("first", "1"));
-	tmpdir_write(&d, "b.yaml", "name: second\nprotocol: tcp\norigin: { ports: 2 }\n"
+	fx_tmpdir_make(&d);
+	fx_tmpdir_write(&d, "a.yaml", FILE_PROXY("first", "1"));
+	fx_tmpdir_write(&d, "b.yaml", "name: second\nprotocol: tcp\norigin: { ports: 2 }\n"
 				   "upstream:\n  addresses: [198.18.0.10]\n  ports: 0\n");
 	snprintf(yaml, sizeof(yaml), "log: {}\nproxies_dir: %s\n", d.path);
 	snprintf(file, sizeof(file), "%s/b.yaml", d.path);
-	expect_error_in(yaml, file, 6, "proxies[second].upstream.ports: port '0' is out of range");
+	fx_expect_error_in(NAME, yaml, file, 6, "proxies[second].upstream.ports: port '0' is out of range");
 
 	/* Syntax errors, empty files, unknown keys, wrong shapes: all name the file. */
-	tmpdir_write(&d, "b.yaml", "name: second\nprotocol: [tcp\n");
-	expect_error_in(yaml, file, 3, "invalid YAML");
-	tmpdir_write(&d, "b.yaml", "# nothing\n");
-	expect_error_in(yaml, file, 0, "proxies[1]: expected a proxy (a mapping), found nothing");
-	tmpdir_write(&d, "b.yaml", "- name: second\n");
-	expect_error_in(yaml, file, 1, "proxies[1]: expected a proxy (a mapping), found a list");
-	tmpdir_write(&d, "b.yaml", FILE_PROXY("second", "2") "proxies: []\n");
-	expect_error_in(yaml, file, 6, "unknown key 'proxies' in proxies[second] (expected name,");
-	tmpdir_write(&d, "b.yaml", "a: 1\n---\nb: 2\n");
-	expect_error_in(yaml, file, 2, "only one YAML document per file is allowed");
+	fx_tmpdir_write(&d, "b.yaml", "name: second\nprotocol: [tcp\n");
+	fx_expect_error_in(NAME, yaml, file, 3, "invalid YAML");
+	fx_tmpdir_write(&d, "b.yaml", "# nothing\n");
+	fx_expect_error_in(NAME, yaml, file, 0, "proxies[1]: expected a proxy (a mapping), found nothing");
+	fx_tmpdir_write(&d, "b.yaml", "- name: second\n");
+	fx_expect_error_in(NAME, yaml, file, 1, "proxies[1]: expected a proxy (a mapping), found a list");
+	fx_tmpdir_write(&d, "b.yaml", FILE_PROXY("second", "2") "proxies: []\n");
+	fx_expect_error_in(NAME, yaml, file, 6, "unknown key 'proxies' in proxies[second] (expected name,");
+	fx_tmpdir_write(&d, "b.yaml", "a: 1\n---\nb: 2\n");
+	fx_expect_error_in(NAME, yaml, file, 2, "only one YAML document per file is allowed");
 	/* fputs would stop at the NUL: write it by hand. */
 	{
 		FILE *f = fopen(file, "w");
@@ -976,35 +872,35 @@ Test(proxy_config, proxies_dir_errors_name_the_file)
 		fwrite("name: x\n\0junk\n", 1, 14, f);
 		fclose(f);
 	}
-	expect_error_in(yaml, file, 2, "NUL byte in the file");
+	fx_expect_error_in(NAME, yaml, file, 2, "NUL byte in the file");
 
 	/* Across files: duplicate names and listeners point at the other file. */
-	tmpdir_write(&d, "b.yaml", FILE_PROXY("first", "2"));
+	fx_tmpdir_write(&d, "b.yaml", FILE_PROXY("first", "2"));
 	snprintf(sub, sizeof(sub), "proxies[first]: duplicate proxy name 'first' (first at %s/a.yaml:2)",
 		 d.path);
-	expect_error_in(yaml, file, 2, sub);
-	tmpdir_write(&d, "b.yaml", FILE_PROXY("second", "1"));
+	fx_expect_error_in(NAME, yaml, file, 2, sub);
+	fx_tmpdir_write(&d, "b.yaml", FILE_PROXY("second", "1"));
 	snprintf(sub, sizeof(sub), "proxies[second].origin: tcp 0.0.0.0:1 overlaps proxy 'first' (%s/a.yaml:2)",
 		 d.path);
-	expect_error_in(yaml, file, 4, sub);
+	fx_expect_error_in(NAME, yaml, file, 4, sub);
 	snprintf(yaml, sizeof(yaml), "proxies:\n" MIN_PROXY("second", "9") "proxies_dir: %s\n", d.path);
-	expect_error_in(yaml, file, 2, "duplicate proxy name 'second' (first at t.yaml:2)");
+	fx_expect_error_in(NAME, yaml, file, 2, "duplicate proxy name 'second' (first at t.yaml:2)");
 
 	/* xdp against a policy of the main file: the proxy's file, the policy's file:line. */
-	tmpdir_write(&d, "b.yaml", FILE_PROXY("second", "80") "xdp: {}\n");
+	fx_tmpdir_write(&d, "b.yaml", FILE_PROXY("second", "80") "xdp: {}\n");
 	snprintf(yaml, sizeof(yaml), "proxies_dir: %s\npolicies:\n  - { name: web, protocol: tcp, ports: [80] }\n",
 		 d.path);
-	expect_error_in(yaml, file, 6, "proxies[second].xdp: tcp port 80 is already covered by policy 'web' (t.yaml:3)");
+	fx_expect_error_in(NAME, yaml, file, 6, "proxies[second].xdp: tcp port 80 is already covered by policy 'web' (t.yaml:3)");
 
 	/* A dangling symlink (an editor's lock file, say) and a directory where a file should be. */
 	unlink(file);
 	cr_assert_eq(symlink("/nonexistent/target", file), 0);
-	expect_error_in(yaml, file, 0, "cannot read: No such file or directory");
+	fx_expect_error_in(NAME, yaml, file, 0, "cannot read: No such file or directory");
 	unlink(file);
 	cr_assert_eq(mkdir(file, 0700), 0);
-	expect_error_in(yaml, file, 0, "not a regular file");
+	fx_expect_error_in(NAME, yaml, file, 0, "not a regular file");
 	rmdir(file);
-	tmpdir_remove(&d);
+	fx_tmpdir_remove(&d);
 
 	/* A missing directory is the main file's error, on the key's line. */
 	snprintf(yaml, sizeof(yaml), "log: {}\nproxies_dir:\n  %s\n", d.path);
@@ -1015,20 +911,20 @@ Test(proxy_config, proxies_dir_errors_name_the_file)
 
 Test(proxy_config, proxies_dir_through_config_load)
 {
-	struct tmpdir d;
+	struct fx_tmpdir d;
 	struct aegis_config *c = NULL;
 	char main_path[128], content[256], err[512];
 
-	tmpdir_make(&d);
-	tmpdir_write(&d, "p.yaml", FILE_PROXY("p", "1"));
+	fx_tmpdir_make(&d);
+	fx_tmpdir_write(&d, "p.yaml", FILE_PROXY("p", "1"));
 	snprintf(content, sizeof(content), "proxies_dir: %s\n", d.path);
-	tmpdir_write(&d, "main.conf", content);	/* not *.yaml: not a proxy */
+	fx_tmpdir_write(&d, "main.conf", content);	/* not *.yaml: not a proxy */
 	snprintf(main_path, sizeof(main_path), "%s/main.conf", d.path);
 	cr_assert_eq(config_load(main_path, &c, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(c->n_proxies, 1);
 	cr_assert_str_eq(c->proxies[0].name, "p");
 	config_free(c);
-	tmpdir_remove(&d);
+	fx_tmpdir_remove(&d);
 }
 
 /* ---- copy, free, equal ---- */
@@ -1063,7 +959,7 @@ Test(proxy_config, copy_is_deep_and_equal)
 	/* The copies outlive the config they came from. */
 	config_free(c);
 	cr_assert_eq(copies[0].up_weights[2], 1000);
-	assert_addr(&copies[0].up_addrs[2], "2001:db8::10");
+	fx_assert_addr(&copies[0].up_addrs[2], "2001:db8::10");
 	cr_assert_eq(copies[0].xdp.ports[0].hi, 25567);
 	for (size_t i = 0; i < 5; i++) {
 		proxy_cfg_free(&copies[i]);
@@ -1148,7 +1044,7 @@ Test(proxy_config, equal_notices_every_field)
 
 Test(proxy_config, equal_ignores_where_it_was_written)
 {
-	struct tmpdir d;
+	struct fx_tmpdir d;
 	char yaml[512];
 	struct aegis_config *a, *b;
 
@@ -1156,8 +1052,8 @@ Test(proxy_config, equal_ignores_where_it_was_written)
 	a = load_ok("proxies:\n"
 		    "  - { name: p, protocol: tcp, origin: { ports: 1 }, upstream: { addresses: [198.18.0.10] },\n"
 		    "      xdp: { max_conn_per_source: 3 } }\n");
-	tmpdir_make(&d);
-	tmpdir_write(&d, "p.yaml", "\n\n# moved\nupstream: { addresses: [198.18.0.10] }\nname: p\n"
+	fx_tmpdir_make(&d);
+	fx_tmpdir_write(&d, "p.yaml", "\n\n# moved\nupstream: { addresses: [198.18.0.10] }\nname: p\n"
 				   "xdp:\n  max_conn_per_source: 3\norigin: { ports: 1 }\nprotocol: tcp\n");
 	snprintf(yaml, sizeof(yaml), "proxies_dir: %s\n", d.path);
 	b = load_ok(yaml);
@@ -1172,7 +1068,7 @@ Test(proxy_config, equal_ignores_where_it_was_written)
 	cr_assert(proxy_cfg_equal(&a->proxies[0], &a->proxies[0]));
 	config_free(a);
 	config_free(b);
-	tmpdir_remove(&d);
+	fx_tmpdir_remove(&d);
 }
 
 /* ---- shipped files ---- */
@@ -1225,7 +1121,7 @@ Test(proxy_config, examples_load_with_the_reference_config)
 	p = find(c, "minecraft");
 	cr_assert(p->tcp && !p->udp);
 	cr_assert_eq(p->n_origin_addrs, 2);
-	assert_addr(&p->origin_addrs[1], "::");
+	fx_assert_addr(&p->origin_addrs[1], "::");
 	cr_assert_eq(p->origin_lo, 25565);
 	cr_assert_eq(p->up_lo, 35565);
 	cr_assert_eq(p->algo, PROXY_LB_LEAST_CONN);

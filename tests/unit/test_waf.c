@@ -221,13 +221,13 @@ Test(waf, custom_rules)
 	cr_assert_eq(id1, WAF_CUSTOM_ID_MIN, "%s", err);
 	id2 = waf_rule_add(w, 0, "^evil(bot|crawler)", WAF_T_UA, 3, 0, NULL, err, sizeof(err));
 	cr_assert_eq(id2, WAF_CUSTOM_ID_MIN + 1, "%s", err);
-	cr_expect_eq(waf_rule_add(w, 1001, "x", WAF_T_PATH, 1, 0, NULL, err, sizeof(err)), -1);
-	cr_expect_eq(waf_rule_add(w, 0, "(unclosed", WAF_T_PATH, 1, 0, NULL, err, sizeof(err)), -1);
+	cr_expect_eq(waf_rule_add(w, 1001, "x", WAF_T_PATH, 1, 0, NULL, err, sizeof(err)), -EEXIST);
+	cr_expect_eq(waf_rule_add(w, 0, "(unclosed", WAF_T_PATH, 1, 0, NULL, err, sizeof(err)), -EINVAL);
 	cr_expect(strstr(err, "bad pattern") != NULL, "%s", err);
-	cr_expect_eq(waf_rule_add(w, 0, "x", 0, 1, 0, NULL, err, sizeof(err)), -1);
-	cr_expect_eq(waf_rule_add(w, 0, "x", WAF_T_PATH, 0, 0, NULL, err, sizeof(err)), -1);
+	cr_expect_eq(waf_rule_add(w, 0, "x", 0, 1, 0, NULL, err, sizeof(err)), -EINVAL);
+	cr_expect_eq(waf_rule_add(w, 0, "x", WAF_T_PATH, 0, 0, NULL, err, sizeof(err)), -EINVAL);
 	cr_assert_eq(waf_compile(w, err, sizeof(err)), 0, "%s", err);
-	cr_expect_eq(waf_rule_add(w, 0, "y", WAF_T_PATH, 1, 0, NULL, err, sizeof(err)), -1);
+	cr_expect_eq(waf_rule_add(w, 0, "y", WAF_T_PATH, 1, 0, NULL, err, sizeof(err)), -EBUSY);
 	s = waf_scratch_new(w);
 	cr_assert_not_null(s);
 	cr_assert_eq(waf_scan_field(w, s, WAF_T_PATH, "/x/Internal-Debug/y", 19, &res), 0);

@@ -92,6 +92,12 @@ int cfg_map_walk(struct cfg_ctx *c, const struct cfg_node *map, const char *path
 int cfg_seq_check(struct cfg_ctx *c, const struct cfg_node *v, const char *path);
 int cfg_get_port_range(struct cfg_ctx *c, const struct cfg_node *v, const char *path,
 		       struct cfg_port_range *r);
+/* CIDRs as in allow/deny: host bits zero, each once. Null or [] = none. */
+int cfg_get_cidrs(struct cfg_ctx *c, const struct cfg_node *v, const char *path,
+		  struct aegis_lpm_key **out, size_t *n);
+/* *(void **)dst = a copy of n elements of src (NULL when there are none);
+ * 0 or -ENOMEM. For the *_cfg_copy() functions. */
+int cfg_dup_array(void *dst, const void *src, size_t n, size_t size);
 
 /* Generic handlers for cfg_field.fn. */
 int cfg_set_bool(struct cfg_ctx *, const struct cfg_field *, const struct cfg_node *,
@@ -159,9 +165,6 @@ int cfg_set_proxies_dir(struct cfg_ctx *, const struct cfg_field *, const struct
 int cfg_proxies_finish(struct cfg_ctx *c, const struct cfg_node *root);
 /* balance.algorithm words, index = enum proxy_lb_algo; NULL-terminated. */
 extern const char *const cfg_lb_algorithms[];
-/* CIDRs as in allow/deny: host bits zero, each once. Null or [] = none. */
-int cfg_get_cidrs(struct cfg_ctx *c, const struct cfg_node *v, const char *path,
-		  struct aegis_lpm_key **out, size_t *n);
 
 /* http_config.c */
 struct http_cfg;

@@ -8,10 +8,12 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "config/config_priv.h"
+#include "lib/addr.h"
 #include "lib/units.h"
 
 int cfg_oom(struct cfg_ctx *c)
@@ -503,4 +505,69 @@ bool cfg_name_valid(const char *s, size_t max_len)
 		if (!isalnum((unsigned char)*s) && !strchr("_.-", *s))
 			return false;
 	return true;
+}
+
+/* Trusted load balancers, HTTP proxies' trusted lists: CIDRs as in allow/deny. */
+int cfg_get_cidrs(struct cfg_ctx *c, const struct cfg_node *v, const char *path,
+		  struct aegis_lpm_key **out, size_t *n)
+{
+	struct aegis_lpm_key *keys;
+	char d[64], net[ADDR_STRLEN];
+	int *lines, ret = 0;
+
+	if (cfg_is_null(v))
+		return 0;
+	if ((ret = cfg_seq_check(c, v, path)) || !v->n_kids)
+		return ret;
+	*out = keys = calloc(v->n_kids, sizeof(*keys));
+	lines = calloc(v->n_kids, sizeof(*lines));
+	if (!keys || !lines) {
+		free(lines);
+		return cfg_oom(c);
+	}
+	for (size_t i = 0; !ret && i < v->n_kids; i++) {
+		const struct cfg_node *k = v->kids[i];
+		struct aegis_lpm_key *key = &keys[i];
+
+		if ((ret = cfg_need_scalar(c, k, path, "an address or CIDR")))
+			break;
+		lines[i] = k->line;
+		if (addr_parse_cidr(k->text, key, false)) {
+			if (addr_parse_cidr(k->text, key, true)) {
+				ret = cfg_error(c, k->line, "%s: %s is not a valid address or CIDR", path,
+						cfg_describe(k, d, sizeof(d)));
+				break;
+			}
+			for (unsigned int bit = key->prefixlen; bit < 128; bit++)
+				((unsigned char *)&key->addr)[bit / 8] &= (unsigned char)~(0x80 >> (bit % 8));
+			ret = cfg_error(c, k->line, "%s: %s has host bits set (the network is %s)", path,
+					cfg_describe(k, d, sizeof(d)),
+					addr_format_cidr(key, net, sizeof(net)));
+			break;
+		}
+		for (size_t j = 0; j < i; j++) {
+			if (!memcmp(key, &keys[j], sizeof(*key))) {
+				ret = cfg_error(c, k->line, "%s: %s is listed twice (first at line %d)",
+						path, cfg_describe(k, d, sizeof(d)), lines[j]);
+				break;
+			}
+		}
+		*n = i + 1;
+	}
+	free(lines);
+	return ret;
+}
+
+/* *(void **)dst = a copy of n elements of src (NULL when there are none). */
+int cfg_dup_array(void *dst, const void *src, size_t n, size_t size)
+{
+	void *d = NULL;
+
+	if (n && src) {
+		if (!(d = malloc(n * size)))
+			return -ENOMEM;
+		memcpy(d, src, n * size);
+	}
+	memcpy(dst, &d, sizeof(d));
+	return 0;
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/config_priv.h"
 #include "config/http_cfg.h"
 
 static void host_free(struct http_host *host)
@@ -40,21 +41,7 @@ void http_cfg_free(struct http_cfg *h)
 	memset(h, 0, sizeof(*h));
 }
 
-/* *(void **)dst = a copy of n elements of src (NULL when there are none). */
-static int dup_array(void *dst, const void *src, size_t n, size_t size)
-{
-	void *d = NULL;
-
-	if (n && src) {
-		if (!(d = malloc(n * size)))
-			return -ENOMEM;
-		memcpy(d, src, n * size);
-	}
-	memcpy(dst, &d, sizeof(d));
-	return 0;
-}
-
-#define DUP(dst, src, field, n) dup_array(&(dst)->field, (src)->field, n, sizeof(*(src)->field))
+#define DUP(dst, src, field, n) cfg_dup_array(&(dst)->field, (src)->field, n, sizeof(*(src)->field))
 
 static int host_copy(struct http_host *dst, const struct http_host *src)
 {

@@ -446,57 +446,6 @@ static int set_pp_send(struct cfg_ctx *c, const struct cfg_field *f,
 	return 0;
 }
 
-/* Trusted load balancers, HTTP proxies' trusted lists: CIDRs as in allow/deny. */
-int cfg_get_cidrs(struct cfg_ctx *c, const struct cfg_node *v, const char *path,
-		  struct aegis_lpm_key **out, size_t *n)
-{
-	struct aegis_lpm_key *keys;
-	char d[64], net[ADDR_STRLEN];
-	int *lines, ret = 0;
-
-	if (cfg_is_null(v))
-		return 0;
-	if ((ret = cfg_seq_check(c, v, path)) || !v->n_kids)
-		return ret;
-	*out = keys = calloc(v->n_kids, sizeof(*keys));
-	lines = calloc(v->n_kids, sizeof(*lines));
-	if (!keys || !lines) {
-		free(lines);
-		return cfg_oom(c);
-	}
-	for (size_t i = 0; !ret && i < v->n_kids; i++) {
-		const struct cfg_node *k = v->kids[i];
-		struct aegis_lpm_key *key = &keys[i];
-
-		if ((ret = cfg_need_scalar(c, k, path, "an address or CIDR")))
-			break;
-		lines[i] = k->line;
-		if (addr_parse_cidr(k->text, key, false)) {
-			if (addr_parse_cidr(k->text, key, true)) {
-				ret = cfg_error(c, k->line, "%s: %s is not a valid address or CIDR", path,
-						cfg_describe(k, d, sizeof(d)));
-				break;
-			}
-			for (unsigned int bit = key->prefixlen; bit < 128; bit++)
-				((unsigned char *)&key->addr)[bit / 8] &= (unsigned char)~(0x80 >> (bit % 8));
-			ret = cfg_error(c, k->line, "%s: %s has host bits set (the network is %s)", path,
-					cfg_describe(k, d, sizeof(d)),
-					addr_format_cidr(key, net, sizeof(net)));
-			break;
-		}
-		for (size_t j = 0; j < i; j++) {
-			if (!memcmp(key, &keys[j], sizeof(*key))) {
-				ret = cfg_error(c, k->line, "%s: %s is listed twice (first at line %d)",
-						path, cfg_describe(k, d, sizeof(d)), lines[j]);
-				break;
-			}
-		}
-		*n = i + 1;
-	}
-	free(lines);
-	return ret;
-}
-
 static int set_pp_trusted(struct cfg_ctx *c, const struct cfg_field *f,
 			  const struct cfg_node *v, const char *path, void *obj)
 {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/config_priv.h"
 #include "config/http_cfg.h"
 #include "config/proxy_config.h"
 
@@ -23,19 +24,6 @@ void proxy_cfg_free(struct proxy_cfg *p)
 	http_cfg_free(p->http);
 	free(p->http);
 	memset(p, 0, sizeof(*p));
-}
-
-static int dup_array(void *dst, const void *src, size_t n, size_t size)
-{
-	void *d = NULL;
-
-	if (n && src) {
-		if (!(d = malloc(n * size)))
-			return -ENOMEM;
-		memcpy(d, src, n * size);
-	}
-	memcpy(dst, &d, sizeof(d));
-	return 0;
 }
 
 static int http_dup(struct http_cfg **dst, const struct http_cfg *src)
@@ -68,14 +56,14 @@ int proxy_cfg_copy(struct proxy_cfg *dst, const struct proxy_cfg *src)
 	dst->pp_trusted = NULL;
 	dst->xdp.ports = NULL;
 	dst->http = NULL;
-	if (dup_array(&dst->origin_addrs, src->origin_addrs, src->n_origin_addrs,
+	if (cfg_dup_array(&dst->origin_addrs, src->origin_addrs, src->n_origin_addrs,
 		      sizeof(*src->origin_addrs)) ||
-	    dup_array(&dst->up_addrs, src->up_addrs, src->n_up_addrs, sizeof(*src->up_addrs)) ||
-	    dup_array(&dst->up_weights, src->up_weights, src->n_up_addrs,
+	    cfg_dup_array(&dst->up_addrs, src->up_addrs, src->n_up_addrs, sizeof(*src->up_addrs)) ||
+	    cfg_dup_array(&dst->up_weights, src->up_weights, src->n_up_addrs,
 		      sizeof(*src->up_weights)) ||
-	    dup_array(&dst->pp_trusted, src->pp_trusted, src->n_pp_trusted,
+	    cfg_dup_array(&dst->pp_trusted, src->pp_trusted, src->n_pp_trusted,
 		      sizeof(*src->pp_trusted)) ||
-	    dup_array(&dst->xdp.ports, src->xdp.ports, src->xdp.n_ports, sizeof(*src->xdp.ports)) ||
+	    cfg_dup_array(&dst->xdp.ports, src->xdp.ports, src->xdp.n_ports, sizeof(*src->xdp.ports)) ||
 	    (src->http && http_dup(&dst->http, src->http))) {
 		proxy_cfg_free(dst);
 		return -ENOMEM;

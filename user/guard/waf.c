@@ -7,6 +7,7 @@
  * database per target, and a field can belong to several targets at once
  * (a User-Agent is UA, HEADER and HEADER_ALL).
  */
+#include <errno.h>
 #include <hs/hs.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lib/errbuf.h"
 #include "http/http_decode.h"
 #include "guard/waf_priv.h"
 
@@ -45,12 +47,6 @@ struct scan_ctx {
 	struct waf_result *res;
 	unsigned target; /* the bits the current field belongs to */
 };
-
-static void seterr(char *err, size_t errlen, const char *fmt, const char *a, long b)
-{
-	if (err && errlen)
-		snprintf(err, errlen, fmt, a, b);
-}
 
 const char *waf_class_name(enum waf_class c)
 {
@@ -91,7 +87,7 @@ static int push_rule(struct waf *w, uint32_t id, enum waf_class cls, unsigned ta
 		struct waf_rule *nr = realloc(w->rules, cap * sizeof(*nr));
 
 		if (!nr)
-			return -1;
+			return -ENOMEM;
 		w->rules = nr;
 		w->cap = cap;
 	}
@@ -101,7 +97,7 @@ static int push_rule(struct waf *w, uint32_t id, enum waf_class cls, unsigned ta
 	if (!r->pattern || !r->info.desc) {
 		free(r->pattern);
 		free((char *)r->info.desc);
-		return -1;
+		return -ENOMEM;
 	}
 	r->info.id = id;
 	r->info.cls = cls;
@@ -173,6 +169,21 @@ static char *escape_literal(const char *s)
 	return out;
 }
 
+/* Compiles pat alone: an error names this rule, not the database. */
+static int check_pattern(const char *pat, unsigned hs_flags, char *err, size_t errlen)
+{
+	hs_database_t *db = NULL;
+	hs_compile_error_t *ce = NULL;
+
+	if (hs_compile(pat, hs_flags, HS_MODE_BLOCK, NULL, &db, &ce) != HS_SUCCESS) {
+		errbuf_set(err, errlen, "bad pattern: %s", ce ? ce->message : "?");
+		hs_free_compile_error(ce);
+		return -EINVAL;
+	}
+	hs_free_database(db);
+	return 0;
+}
+
 long waf_rule_add(struct waf *w, uint32_t id, const char *pattern, unsigned targets,
 		  int score, unsigned flags, const char *desc, char *err, size_t errlen)
 {
@@ -181,47 +192,36 @@ long waf_rule_add(struct waf *w, uint32_t id, const char *pattern, unsigned targ
 	int rc;
 
 	if (w->db) {
-		seterr(err, errlen, "%s%ld", "rules are compiled already", 0);
-		return -1;
+		errbuf_set(err, errlen, "rules are compiled already");
+		return -EBUSY;
 	}
 	if (!pattern || !*pattern || !(targets & WAF_T_ALL) || (targets & ~WAF_T_ALL)) {
-		seterr(err, errlen, "%s%ld", "empty pattern or bad target", 0);
-		return -1;
+		errbuf_set(err, errlen, "empty pattern or bad target");
+		return -EINVAL;
 	}
 	if (flags & WAF_RULE_BLOCK)
 		score = WAF_SCORE_BLOCK;
 	if (score <= 0) {
-		seterr(err, errlen, "%s%ld", "score must be positive (or action block)", 0);
-		return -1;
+		errbuf_set(err, errlen, "score must be positive (or action block)");
+		return -EINVAL;
 	}
 	if (id == 0)
 		id = w->next_custom;
 	if (id < WAF_CUSTOM_ID_MIN || waf_rule_find(w, id)) {
-		seterr(err, errlen, "%s %ld is reserved or taken", "rule id", (long)id);
-		return -1;
+		errbuf_set(err, errlen, "rule id %ld is reserved or taken", (long)id);
+		return -EEXIST;
 	}
 	if (!(flags & WAF_RULE_CASE))
 		hs_flags |= HS_FLAG_CASELESS;
 	pat = (flags & WAF_RULE_LITERAL) ? escape_literal(pattern) : strdup(pattern);
-	if (!pat)
-		return -1;
-	/* Check the pattern now: an error names this rule, not the database. */
-	{
-		hs_database_t *db = NULL;
-		hs_compile_error_t *ce = NULL;
-
-		if (hs_compile(pat, hs_flags, HS_MODE_BLOCK, NULL, &db, &ce) != HS_SUCCESS) {
-			seterr(err, errlen, "bad pattern: %s%.0ld", ce ? ce->message : "?", 0);
-			hs_free_compile_error(ce);
-			free(pat);
-			return -1;
-		}
-		hs_free_database(db);
-	}
-	rc = push_rule(w, id, WAF_CUSTOM, targets, score, desc, pat, hs_flags);
+	rc = pat ? check_pattern(pat, hs_flags, err, errlen) : -ENOMEM;
+	if (!rc)
+		rc = push_rule(w, id, WAF_CUSTOM, targets, score, desc, pat, hs_flags);
 	free(pat);
+	if (rc == -ENOMEM)
+		errbuf_set(err, errlen, "out of memory");
 	if (rc)
-		return -1;
+		return rc;
 	if (id >= w->next_custom)
 		w->next_custom = id + 1;
 	return (long)id;
@@ -239,7 +239,7 @@ int waf_compile(struct waf *w, char *err, size_t errlen)
 	const char **pats;
 	unsigned *flags, *ids;
 	hs_compile_error_t *ce = NULL;
-	int rc = -1;
+	int rc = -ENOMEM;
 
 	if (w->db)
 		return 0;
@@ -248,7 +248,7 @@ int waf_compile(struct waf *w, char *err, size_t errlen)
 	flags = calloc(w->n, sizeof(*flags));
 	ids = calloc(w->n, sizeof(*ids));
 	if (!pats || !flags || !ids)
-		goto cleanup;
+		goto out;
 	for (size_t i = 0; i < w->n; i++) {
 		pats[i] = w->rules[i].pattern;
 		flags[i] = w->rules[i].hs_flags;
@@ -256,14 +256,17 @@ int waf_compile(struct waf *w, char *err, size_t errlen)
 	}
 	if (hs_compile_multi(pats, flags, ids, (unsigned)w->n, HS_MODE_BLOCK, NULL,
 			     &w->db, &ce) != HS_SUCCESS) {
-		seterr(err, errlen, "hyperscan: %s (rule index %ld)", ce ? ce->message : "?",
-		       ce ? (long)ce->expression : -1);
+		errbuf_set(err, errlen, "hyperscan: %s (rule index %ld)", ce ? ce->message : "?",
+			   ce ? (long)ce->expression : -1L);
 		hs_free_compile_error(ce);
 		w->db = NULL;
-		goto cleanup;
+		rc = -EINVAL;
+		goto out;
 	}
 	rc = 0;
-cleanup:
+out:
+	if (rc == -ENOMEM)
+		errbuf_set(err, errlen, "out of memory");
 	free(pats);
 	free(flags);
 	free(ids);
@@ -357,7 +360,7 @@ static int scan(struct scan_ctx *c, const char *data, size_t len)
 {
 	if (len == 0)
 		return 0;
-	return hs_scan(c->w->db, data, (unsigned)len, 0, c->s->hs, on_match, c) == HS_SUCCESS ? 0 : -1;
+	return hs_scan(c->w->db, data, (unsigned)len, 0, c->s->hs, on_match, c) == HS_SUCCESS ? 0 : -EIO;
 }
 
 /* The decoded field, then its evasion-free reading when that differs: the
@@ -369,7 +372,7 @@ static int scan_decoded(struct scan_ctx *c, unsigned target, const char *p, size
 
 	c->target = target;
 	if (scan(c, c->s->buf, m))
-		return -1;
+		return -EIO;
 	m = hd_deobfuscate(c->s->buf, m, c->s->plain, sizeof(c->s->plain));
 	return scan(c, c->s->plain, m);
 }
@@ -390,9 +393,9 @@ static int scan_pairs(struct scan_ctx *c, const char *p, size_t n, char sep,
 		for (eq = s; eq < i && p[eq] != '='; eq++)
 			;
 		if (scan_decoded(c, tname, p + s, eq - s, hd))
-			return -1;
+			return -EIO;
 		if (eq < i && scan_decoded(c, tval, p + eq + 1, i - eq - 1, hd))
-			return -1;
+			return -EIO;
 		i++;
 	}
 	return 0;
@@ -458,7 +461,7 @@ static int scan_json(struct scan_ctx *c, const char *p, size_t n)
 			;
 		if (scan_decoded(c, k < n && p[k] == ':' ? WAF_T_BODY_NAME : WAF_T_BODY_VAL,
 				 c->s->json, o, HD_UTF8 | HD_HTML | HD_NUL))
-			return -1;
+			return -EIO;
 	}
 	return 0;
 }
@@ -479,7 +482,7 @@ static int scan_xml(struct scan_ctx *c, const char *p, size_t n)
 					while (i < n && p[i] != q)
 						i++;
 					if (scan_decoded(c, WAF_T_BODY_VAL, p + s, i - s, HD_ARG & ~HD_PLUS))
-						return -1;
+						return -EIO;
 				}
 			}
 			i++;
@@ -489,7 +492,7 @@ static int scan_xml(struct scan_ctx *c, const char *p, size_t n)
 			while (i < n && p[i] != '<')
 				i++;
 			if (scan_decoded(c, WAF_T_BODY_VAL, p + s, i - s, HD_ARG & ~HD_PLUS))
-				return -1;
+				return -EIO;
 		}
 	}
 	return 0;
@@ -524,7 +527,7 @@ static int scan_body(struct scan_ctx *c, const struct waf_request *r)
 		n--;
 	if (!r->content_type && !memchr(b, '\n', n) && !(b[0] == '<' || b[0] == '{')) {
 		if (scan_pairs(c, b, n, '&', WAF_T_BODY_NAME, WAF_T_BODY_VAL, HD_ARG))
-			return -1;
+			return -EIO;
 		return scan_decoded(c, WAF_T_BODY_VAL, b, n, HD_ARG);
 	}
 	if (ct_is(r, "xml") || (n > 5 && !memcmp(b, "<?xml", 5)))
@@ -565,14 +568,14 @@ int waf_inspect(const struct waf *w, struct waf_scratch *s,
 
 	memset(res, 0, sizeof(*res) - sizeof(res->hits));
 	if (!w->db || !s || s->n_rules != w->n)
-		return -1;
+		return -EINVAL;
 	memset(s->seen, 0, s->n_rules);
 
 	if (req->path && scan_decoded(&c, WAF_T_PATH, req->path, req->path_len, HD_PATHS))
-		return -1;
+		return -EIO;
 	if (req->query && scan_pairs(&c, req->query, req->query_len, '&',
 				     WAF_T_QUERY_NAME, WAF_T_QUERY_VAL, HD_ARG))
-		return -1;
+		return -EIO;
 	for (size_t i = 0; i < req->n_headers; i++) {
 		const struct waf_header *h = &req->headers[i];
 		unsigned t = WAF_T_HEADER_ALL;
@@ -582,7 +585,7 @@ int waf_inspect(const struct waf *w, struct waf_scratch *s,
 		if (name_is(h, "cookie")) {
 			if (scan_pairs(&c, h->value, h->value_len, ';', WAF_T_COOKIE, WAF_T_COOKIE,
 				       HD_ARG & ~HD_PLUS))
-				return -1;
+				return -EIO;
 			continue;
 		}
 		/* Upload file names sent in a header read like a multipart
@@ -594,7 +597,7 @@ int waf_inspect(const struct waf *w, struct waf_scratch *s,
 			memcpy(fn, "filename=", 9);
 			memcpy(fn + 9, h->value, n);
 			if (scan_decoded(&c, WAF_T_HEADER | WAF_T_HEADER_ALL, fn, n + 9, HD_URL | HD_UTF8 | HD_NUL))
-				return -1;
+				return -EIO;
 			continue;
 		}
 		if (name_is(h, "user-agent"))
@@ -602,7 +605,7 @@ int waf_inspect(const struct waf *w, struct waf_scratch *s,
 		else if (!structured_header(h->name, h->name_len))
 			t |= WAF_T_HEADER;
 		if (scan_decoded(&c, t, h->value, h->value_len, HD_URL | HD_MULTI | HD_UTF8 | HD_NUL))
-			return -1;
+			return -EIO;
 	}
 	return scan_body(&c, req);
 }
@@ -614,7 +617,7 @@ int waf_scan_field(const struct waf *w, struct waf_scratch *s, unsigned target,
 
 	memset(res, 0, sizeof(*res) - sizeof(res->hits));
 	if (!w->db || !s || s->n_rules != w->n)
-		return -1;
+		return -EINVAL;
 	memset(s->seen, 0, s->n_rules);
 	return scan(&c, data, len);
 }

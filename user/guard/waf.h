@@ -102,19 +102,24 @@ struct waf_rule_info {
 	const char *desc;
 };
 
-/* Functions that can fail take an optional error buffer (err, errlen). */
+/* Functions that can fail return a negative errno; setup ones also fill
+ * an optional error buffer (err, errlen: lib/errbuf.h). */
 struct waf *waf_new(void);
 void waf_free(struct waf *w);
 /* Before waf_compile(). id 0 picks the next id from WAF_CUSTOM_ID_MIN.
- * score <= 0 with WAF_RULE_BLOCK unset is rejected. Returns the id or -1. */
+ * score <= 0 with WAF_RULE_BLOCK unset is rejected. Returns the id, or
+ * -EBUSY (compiled already), -EINVAL (empty or bad pattern, bad target,
+ * score), -EEXIST (id reserved or taken), -ENOMEM. */
 long waf_rule_add(struct waf *w, uint32_t id, const char *pattern, unsigned targets,
 		  int score, unsigned flags, const char *desc, char *err, size_t errlen);
+/* 0, -EINVAL (Hyperscan refused the set) or -ENOMEM. */
 int waf_compile(struct waf *w, char *err, size_t errlen);
 
 struct waf_scratch *waf_scratch_new(const struct waf *w);
 void waf_scratch_free(struct waf_scratch *s);
 
-/* 0 on success (res filled), -1 on a Hyperscan error. */
+/* 0 on success (res filled); -EINVAL before waf_compile() or with another
+ * waf's scratch, -EIO on a Hyperscan error. waf_scan_field() likewise. */
 int waf_inspect(const struct waf *w, struct waf_scratch *s,
 		const struct waf_request *req, struct waf_result *res);
 

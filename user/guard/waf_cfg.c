@@ -17,15 +17,16 @@ static int add_custom(struct waf *w, const struct http_waf_rule_cfg *r, size_t i
 		      char *err, size_t errlen)
 {
 	char why[256] = "out of memory";
+	long rc = waf_rule_add(w, r->id, r->pattern, r->targets, r->score, r->flags,
+			       r->desc[0] ? r->desc : NULL, why, sizeof(why));
 
-	if (waf_rule_add(w, r->id, r->pattern, r->targets, r->score, r->flags,
-			 r->desc[0] ? r->desc : NULL, why, sizeof(why)) >= 0)
+	if (rc >= 0)
 		return 0;
 	if (r->id)
 		errbuf_set(err, errlen, "waf rule %u (line %d): %s", r->id, r->line, why);
 	else
 		errbuf_set(err, errlen, "waf rule #%zu (line %d): %s", idx + 1, r->line, why);
-	return -EINVAL;
+	return rc == -ENOMEM ? -ENOMEM : -EINVAL;
 }
 
 int waf_build(const struct http_cfg *h, struct waf **out, char *err, size_t errlen)
@@ -44,10 +45,9 @@ int waf_build(const struct http_cfg *h, struct waf **out, char *err, size_t errl
 		if (rc)
 			goto fail;
 	}
-	if (waf_compile(w, err, errlen)) {
-		rc = -EINVAL;
+	rc = waf_compile(w, err, errlen);
+	if (rc)
 		goto fail;
-	}
 	*out = w;
 	return 0;
 fail:

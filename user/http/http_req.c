@@ -70,7 +70,7 @@ void http_req_limits_default(struct http_req_limits *l)
 }
 
 /*
- * llhttp callbacks. The whole head is executed in one call over r->buf, so
+ * llhttp callbacks. The whole head is executed in one call over r->head.buf, so
  * every span is a pointer into our buffer (no copies); a span reported in
  * two pieces is contiguous and simply extended.
  */
@@ -153,12 +153,13 @@ struct http_req *http_req_new(const struct http_req_limits *limits,
 		r->lim.max_uri = 1;
 	r->body_cb = body_cb;
 	r->arg = arg;
-	r->buf = malloc(r->lim.max_head_bytes);
+	r->head.buf = malloc(r->lim.max_head_bytes);
+	r->head.cap = r->lim.max_head_bytes;
 	r->hdrs = calloc(r->lim.max_headers + 1, sizeof(*r->hdrs));
 	r->pre = calloc(r->lim.max_headers + 1, sizeof(*r->pre));
 	r->norm = malloc(r->lim.max_uri + 1);
 	r->scratch = malloc(r->lim.max_uri + 1);
-	if (!r->buf || !r->hdrs || !r->pre || !r->norm || !r->scratch) {
+	if (!r->head.buf || !r->hdrs || !r->pre || !r->norm || !r->scratch) {
 		http_req_free(r);
 		return NULL;
 	}
@@ -177,7 +178,7 @@ void http_req_free(struct http_req *r)
 {
 	if (!r)
 		return;
-	free(r->buf);
+	free(r->head.buf);
 	free(r->hdrs);
 	free(r->pre);
 	free(r->norm);
@@ -190,8 +191,7 @@ void http_req_next(struct http_req *r)
 	if (r->st == ST_ERROR)
 		return;		/* sticky */
 	r->st = ST_HEAD;
-	r->len = 0;
-	r->first_line = true;
+	http_head_reset(&r->head);
 	r->nhdrs = r->npre = 0;
 	r->in_value = false;
 	memset(&r->h, 0, sizeof(r->h));
@@ -228,16 +228,6 @@ static bool span_eq(struct http_span a, struct http_span b)
 	return a.len == b.len && (a.len == 0 || memcmp(a.p, b.p, a.len) == 0);
 }
 
-static void trim_ows(struct http_span *s)
-{
-	while (s->len && (s->p[s->len - 1] == ' ' || s->p[s->len - 1] == '\t'))
-		s->len--;
-	while (s->len && (s->p[0] == ' ' || s->p[0] == '\t')) {
-		s->p++;
-		s->len--;
-	}
-}
-
 /*
  * The head is complete and passed the byte scan: our line checks first
  * (they give precise reasons), then llhttp over the same bytes. Its view
@@ -252,10 +242,10 @@ static enum http_reason finish_head(struct http_req *r)
 
 	if (why)
 		return why;
-	e = llhttp_execute(&r->lp, r->buf, r->len);
+	e = llhttp_execute(&r->lp, r->head.buf, r->head.len);
 	if (e != HPE_PAUSED)
 		return e == HPE_INVALID_METHOD ? HTTP_R_METHOD_UNKNOWN : HTTP_R_PARSE;
-	if (llhttp_get_error_pos(&r->lp) != r->buf + r->len)
+	if (llhttp_get_error_pos(&r->lp) != r->head.buf + r->head.len)
 		return HTTP_R_PARSE;
 	if (!span_eq(r->l_method, r->h.method) || !span_eq(r->l_url, r->h.target))
 		return HTTP_R_PARSE;
@@ -264,7 +254,7 @@ static enum http_reason finish_head(struct http_req *r)
 	if (r->nhdrs != r->npre)
 		return HTTP_R_PARSE;
 	for (i = 0; i < r->nhdrs; i++) {
-		trim_ows(&r->hdrs[i].value);
+		r->hdrs[i].value = http_span_trim(r->hdrs[i].value);
 		if (!span_eq(r->hdrs[i].name, r->pre[i].name) ||
 		    !span_eq(r->hdrs[i].value, r->pre[i].value))
 			return HTTP_R_PARSE;
@@ -280,63 +270,35 @@ static enum http_reason finish_head(struct http_req *r)
 	return HTTP_R_NONE;
 }
 
-/*
- * Byte-level scan while accumulating: every CR must be followed by LF and
- * every LF preceded by CR (closes CVE-2023-30589 and bare-LF desyncs), no
- * NUL or other control byte except HTAB, bounded size. Stops right after
- * the CRLFCRLF that ends the head, so body bytes stay in the caller's
- * buffer.
- */
-static enum http_feed feed_head(struct http_req *r, const unsigned char *in,
-				size_t len, size_t *used)
+/* The head lexer's byte scan (http_head.c); a complete head goes
+ * through finish_head(). Body bytes stay in the caller's buffer. */
+static enum http_feed feed_head(struct http_req *r, const void *in, size_t len,
+				size_t *used)
 {
-	size_t i;
+	enum http_reason why;
 
-	for (i = 0; i < len; i++) {
-		unsigned char c = in[i];
-		unsigned char prev = r->len ? (unsigned char)r->buf[r->len - 1] : 0;
-
-		if (prev == '\r' && c != '\n') {
-			*used = i;
-			return fail(r, HTTP_R_BARE_CR);
-		}
-		if (c == '\n' && prev != '\r') {
-			*used = i;
-			return fail(r, HTTP_R_BARE_LF);
-		}
-		if ((c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7f) {
-			*used = i;
-			return fail(r, HTTP_R_CTL_BYTE);
-		}
-		if (r->len >= r->lim.max_head_bytes) {
-			*used = i;
-			return fail(r, r->first_line ? HTTP_R_URI_TOO_LONG : HTTP_R_HEAD_TOO_LARGE);
-		}
-		r->buf[r->len++] = (char)c;
-		if (c != '\n')
-			continue;
-		if (r->first_line) {
-			r->first_line = false;
-			continue;
-		}
-		if (r->len >= 4 && memcmp(r->buf + r->len - 4, "\r\n\r\n", 4) == 0) {
-			enum http_reason why;
-
-			*used = i + 1;
-			why = finish_head(r);
-			if (why)
-				return fail(r, why);
-			r->st = ST_HEAD_DONE;
-			return HTTP_FEED_HEAD;
-		}
+	switch (http_head_scan(&r->head, in, len, used)) {
+	case HTTP_HEAD_MORE:
+		/* A request line longer than any allowed target cannot become valid. */
+		if (r->head.first_line && r->head.len > r->lim.max_uri + 64)
+			return fail(r, HTTP_R_URI_TOO_LONG);
+		return HTTP_FEED_MORE;
+	case HTTP_HEAD_END:
+		why = finish_head(r);
+		if (why)
+			return fail(r, why);
+		r->st = ST_HEAD_DONE;
+		return HTTP_FEED_HEAD;
+	case HTTP_HEAD_BARE_CR:
+		return fail(r, HTTP_R_BARE_CR);
+	case HTTP_HEAD_BARE_LF:
+		return fail(r, HTTP_R_BARE_LF);
+	case HTTP_HEAD_CTL:
+		return fail(r, HTTP_R_CTL_BYTE);
+	case HTTP_HEAD_FULL:
+		break;
 	}
-	/* A request line longer than any allowed target cannot become valid. */
-	if (r->first_line && r->len > r->lim.max_uri + 64) {
-		*used = len;
-		return fail(r, HTTP_R_URI_TOO_LONG);
-	}
-	*used = len;
-	return HTTP_FEED_MORE;
+	return fail(r, r->head.first_line ? HTTP_R_URI_TOO_LONG : HTTP_R_HEAD_TOO_LARGE);
 }
 
 enum http_feed http_req_feed(struct http_req *r, const void *buf, size_t len,

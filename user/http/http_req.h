@@ -35,6 +35,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "http/http_head.h"
+
 /* Methods for the allow-list (struct http_req_limits.methods). */
 enum {
 	HTTP_M_GET	= 1u << 0,
@@ -105,16 +107,6 @@ enum http_reason {
 int http_reason_status(enum http_reason r);
 const char *http_reason_text(enum http_reason r);	/* short, static */
 
-struct http_span {
-	const char *p;
-	size_t len;
-};
-
-struct http_header {
-	struct http_span name;	/* as received (case preserved) */
-	struct http_span value;	/* OWS trimmed */
-};
-
 enum http_body_kind {
 	HTTP_BODY_NONE = 0,
 	HTTP_BODY_LENGTH,	/* Content-Length */
@@ -171,10 +163,7 @@ void http_req_next(struct http_req *r);
 const struct http_req_head *http_req_head(const struct http_req *r);
 enum http_reason http_req_error(const struct http_req *r);
 
-/* RFC 9110 tchar (header names, methods, codings). */
-bool http_req_tchar(unsigned char c);
-/* Case-insensitive equality of a span and a string. */
-bool http_req_span_ieq(struct http_span s, const char *lit);
+/* http_req_tchar() and http_req_span_ieq() come with the head lexer. */
 /* True if a Connection header among hdrs[0..n) lists name (shared with
  * the response side: both strip what Connection names). */
 bool http_connection_lists(const struct http_header *hdrs, unsigned n, struct http_span name);

@@ -19,20 +19,6 @@
 #include "lib/outbuf.h"
 #include "http/http_req_priv.h"
 
-bool http_req_tchar(unsigned char c)
-{
-	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-		return true;
-	return c && strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
-
-bool http_req_span_ieq(struct http_span s, const char *lit)
-{
-	size_t n = strlen(lit);
-
-	return s.len == n && strncasecmp(s.p, lit, n) == 0;
-}
-
 static const struct {
 	const char *name;
 	unsigned bit;
@@ -291,10 +277,10 @@ static enum http_reason check_target(struct http_req *r)
 	return normalise_path(r, h->path);
 }
 
-static enum http_reason request_line(struct http_req *r, const char *p, const char *eol)
+static enum http_reason request_line(struct http_req *r, struct http_span line)
 {
 	struct http_req_head *h = &r->h;
-	const char *s = p;
+	const char *p = line.p, *s = p, *eol = line.p + line.len;
 
 	while (p < eol && http_req_tchar((unsigned char)*p))
 		p++;
@@ -330,31 +316,21 @@ static enum http_reason request_line(struct http_req *r, const char *p, const ch
 	return HTTP_R_NONE;
 }
 
-static enum http_reason header_line(struct http_req *r, const char *p, const char *eol)
+static enum http_reason header_line(struct http_req *r, struct http_span line)
 {
-	struct http_header *hd;
-	const char *s = p;
+	static const enum http_reason why[] = {
+		[HTTP_FIELD_OBS_FOLD]		= HTTP_R_OBS_FOLD,
+		[HTTP_FIELD_SPACE_BEFORE_COLON]	= HTTP_R_SPACE_BEFORE_COLON,
+		[HTTP_FIELD_BAD_NAME]		= HTTP_R_BAD_HEADER_NAME,
+	};
+	struct http_header hd;
+	enum http_field_err e = http_head_field(line, &hd);
 
-	if (*p == ' ' || *p == '\t')
-		return HTTP_R_OBS_FOLD;
-	while (p < eol && http_req_tchar((unsigned char)*p))
-		p++;
-	if (p < eol && (*p == ' ' || *p == '\t'))
-		return HTTP_R_SPACE_BEFORE_COLON;
-	if (p == s || p == eol || *p != ':')
-		return HTTP_R_BAD_HEADER_NAME;
+	if (e)
+		return why[e];
 	if (r->npre >= r->lim.max_headers)
 		return HTTP_R_TOO_MANY_HEADERS;
-	hd = &r->pre[r->npre++];
-	hd->name.p = s;
-	hd->name.len = (size_t)(p - s);
-	p++;
-	while (p < eol && (*p == ' ' || *p == '\t'))
-		p++;
-	while (eol > p && (eol[-1] == ' ' || eol[-1] == '\t'))
-		eol--;
-	hd->value.p = p;
-	hd->value.len = (size_t)(eol - p);
+	r->pre[r->npre++] = hd;
 	return HTTP_R_NONE;
 }
 
@@ -380,35 +356,31 @@ static enum http_reason parse_cl(struct http_span v, uint64_t *out)
 
 static enum http_reason check_te(struct http_span v)
 {
-	size_t i;
-
 	if (http_req_span_ieq(v, "chunked"))
 		return HTTP_R_NONE;
 	if (memchr(v.p, ',', v.len))
 		return HTTP_R_TE_LIST;
-	if (!v.len)
+	if (!http_span_token(v))
 		return HTTP_R_BAD_TE;
-	for (i = 0; i < v.len; i++)
-		if (!http_req_tchar((unsigned char)v.p[i]))
-			return HTTP_R_BAD_TE;
 	return HTTP_R_TE_UNSUPPORTED;
 }
 
 enum http_reason http_hyg_head(struct http_req *r)
 {
 	struct http_req_head *h = &r->h;
-	const char *p = r->buf, *end = r->buf + r->len - 2, *eol;
 	const struct http_header *cl = NULL, *te = NULL, *host = NULL;
 	unsigned ncl = 0, nte = 0, nhost = 0, i;
+	struct http_head_lines it;
+	struct http_span line;
 	enum http_reason why;
 
-	eol = memmem(p, (size_t)(end - p) + 2, "\r\n", 2);
-	why = request_line(r, p, eol);
+	http_head_lines_init(&it, &r->head);
+	http_head_line(&it, &line);
+	why = request_line(r, line);
 	if (why)
 		return why;
-	for (p = eol + 2; p < end; p = eol + 2) {
-		eol = memmem(p, (size_t)(end - p) + 2, "\r\n", 2);
-		why = header_line(r, p, eol);
+	while (http_head_line(&it, &line)) {
+		why = header_line(r, line);
 		if (why)
 			return why;
 	}

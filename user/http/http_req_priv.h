@@ -10,6 +10,7 @@
 
 #include <llhttp.h>
 
+#include "http/http_head.h"
 #include "http/http_req.h"
 
 enum http_state {
@@ -49,9 +50,7 @@ struct http_req {
 	enum http_reason err;
 
 	/* Head buffer (lim.max_head_bytes), owned; views point into it. */
-	char *buf;
-	size_t len;
-	bool first_line;	/* still in the request line */
+	struct http_head_buf head;
 
 	/* Header views as llhttp reported them, and as our scan found them. */
 	struct http_header *hdrs;

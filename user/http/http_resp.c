@@ -14,10 +14,10 @@
 #include <llhttp.h>
 
 #include "lib/outbuf.h"
+#include "http/http_head.h"
 #include "http/http_resp.h"
 
-/* Same rules as the request side (http_req_hygiene.c), whose helpers are
- * private to it. */
+/* The byte and line rules are the request side's (http_head.c). */
 enum resp_state {
 	RS_IDLE = 0,	/* no request outstanding */
 	RS_HEAD,	/* accumulating and scanning the head */
@@ -30,9 +30,7 @@ enum resp_state {
 enum resp_body { RB_NONE, RB_LENGTH, RB_CHUNKED, RB_EOF };
 
 struct http_resp {
-	size_t max_head;
-	char *buf;		/* head buffer (max_head), views point into it */
-	size_t len;
+	struct http_head_buf head;	/* owned; views point into it */
 	enum resp_state st;
 	const char *err;
 	unsigned method;	/* HTTP_M_* of the request */
@@ -122,11 +120,11 @@ struct http_resp *http_resp_new(size_t max_head)
 
 	if (!r)
 		return NULL;
-	r->max_head = max_head ? max_head : HTTP_RESP_DEF_MAX_HEAD;
-	if (r->max_head < 16)
-		r->max_head = 16;
-	r->buf = malloc(r->max_head);
-	if (!r->buf) {
+	r->head.cap = max_head ? max_head : HTTP_RESP_DEF_MAX_HEAD;
+	if (r->head.cap < 16)
+		r->head.cap = 16;
+	r->head.buf = malloc(r->head.cap);
+	if (!r->head.buf) {
 		free(r);
 		return NULL;
 	}
@@ -144,7 +142,7 @@ void http_resp_free(struct http_resp *r)
 {
 	if (!r)
 		return;
-	free(r->buf);
+	free(r->head.buf);
 	free(r);
 }
 
@@ -154,7 +152,7 @@ void http_resp_start(struct http_resp *r, unsigned req_method_bit)
 		return;
 	r->st = RS_HEAD;
 	r->method = req_method_bit;
-	r->len = 0;
+	http_head_reset(&r->head);
 	r->status = r->minor = 0;
 	memset(&r->reason, 0, sizeof(r->reason));
 	r->nhdrs = 0;
@@ -178,8 +176,10 @@ static enum http_resp_ev fail(struct http_resp *r, const char *why)
 
 /* "HTTP/1.x DDD[ reason]": the reason may be empty, the SP before it
  * may be missing (common in the wild, unambiguous). */
-static const char *status_line(struct http_resp *r, const char *p, const char *eol)
+static const char *status_line(struct http_resp *r, struct http_span line)
 {
+	const char *p = line.p, *eol = line.p + line.len;
+
 	if (eol - p < 12 || memcmp(p, "HTTP/1.", 7) || (p[7] != '0' && p[7] != '1') ||
 	    p[8] != ' ')
 		return "malformed status line";
@@ -195,29 +195,21 @@ static const char *status_line(struct http_resp *r, const char *p, const char *e
 	return NULL;
 }
 
-static const char *header_line(struct http_resp *r, const char *p, const char *eol)
+static const char *header_line(struct http_resp *r, struct http_span line)
 {
-	struct http_header *hd;
-	const char *s = p;
+	struct http_header hd;
 
-	if (*p == ' ' || *p == '\t')
+	switch (http_head_field(line, &hd)) {
+	case HTTP_FIELD_OK:
+		break;
+	case HTTP_FIELD_OBS_FOLD:
 		return "obsolete line folding";
-	while (p < eol && http_req_tchar((unsigned char)*p))
-		p++;
-	if (p == s || p == eol || *p != ':')
+	default:
 		return "invalid header name";
+	}
 	if (r->nhdrs >= HTTP_RESP_MAX_HEADERS)
 		return "too many response headers";
-	hd = &r->hdrs[r->nhdrs++];
-	hd->name.p = s;
-	hd->name.len = (size_t)(p - s);
-	p++;
-	while (p < eol && (*p == ' ' || *p == '\t'))
-		p++;
-	while (eol > p && (eol[-1] == ' ' || eol[-1] == '\t'))
-		eol--;
-	hd->value.p = p;
-	hd->value.len = (size_t)(eol - p);
+	r->hdrs[r->nhdrs++] = hd;
 	return NULL;
 }
 
@@ -238,25 +230,6 @@ static const char *parse_cl(struct http_resp *r, struct http_span v)
 	return NULL;
 }
 
-static struct http_span trim_ows(struct http_span t)
-{
-	while (t.len && (t.p[0] == ' ' || t.p[0] == '\t'))
-		t.p++, t.len--;
-	while (t.len && (t.p[t.len - 1] == ' ' || t.p[t.len - 1] == '\t'))
-		t.len--;
-	return t;
-}
-
-static bool token(struct http_span t)
-{
-	size_t i;
-
-	for (i = 0; i < t.len; i++)
-		if (!http_req_tchar((unsigned char)t.p[i]))
-			return false;
-	return t.len > 0;
-}
-
 /* Every Transfer-Encoding value is one list: tokens, chunked last only. */
 static const char *parse_te(struct http_resp *r, struct http_span v)
 {
@@ -270,8 +243,8 @@ static const char *parse_te(struct http_resp *r, struct http_span v)
 
 		for (b = a; b < v.len && v.p[b] != ','; b++)
 			;
-		t = trim_ows((struct http_span){ v.p + a, b - a });
-		if (!token(t))
+		t = http_span_trim((struct http_span){ v.p + a, b - a });
+		if (!http_span_token(t))
 			return "invalid Transfer-Encoding";
 		if (r->body == RB_CHUNKED)
 			return "Transfer-Encoding after chunked";
@@ -329,28 +302,29 @@ static bool has_header(const struct http_resp *r, const char *name)
  * the status, version, header count and framing, else we refuse. */
 static const char *finish_head(struct http_resp *r)
 {
-	const char *p = r->buf, *end = r->buf + r->len - 2, *eol, *why;
+	struct http_head_lines it;
+	struct http_span line;
 	llhttp_errno_t e;
+	const char *why;
 	bool bodiless;
 
-	eol = memmem(p, r->len, "\r\n", 2);
-	why = status_line(r, p, eol);
-	for (p = eol + 2; !why && p < end; p = eol + 2) {
-		eol = memmem(p, (size_t)(end - p) + 2, "\r\n", 2);
-		why = header_line(r, p, eol);
-	}
+	http_head_lines_init(&it, &r->head);
+	http_head_line(&it, &line);
+	why = status_line(r, line);
+	while (!why && http_head_line(&it, &line))
+		why = header_line(r, line);
 	if (!why)
 		why = framing(r);
 	if (why)
 		return why;
 	if (r->status == 101 && !has_header(r, "upgrade"))
 		return "101 without Upgrade";
-	e = llhttp_execute(&r->lp, r->buf, r->len);
+	e = llhttp_execute(&r->lp, r->head.buf, r->head.len);
 	bodiless = r->body == RB_NONE || (r->body == RB_LENGTH && r->cl == 0);
 	if (bodiless != r->msg_done)
 		return "malformed response head";
 	if (r->msg_done && ((e != HPE_PAUSED && e != HPE_PAUSED_UPGRADE) ||
-			    llhttp_get_error_pos(&r->lp) != r->buf + r->len))
+			    llhttp_get_error_pos(&r->lp) != r->head.buf + r->head.len))
 		return "malformed response head";
 	if (!r->msg_done && e != HPE_OK)
 		return "malformed response head";
@@ -364,38 +338,31 @@ static const char *finish_head(struct http_resp *r)
 	return NULL;
 }
 
-/* Same byte rules as the request head: CRLF only, no controls but HTAB. */
-static enum http_resp_ev feed_head(struct http_resp *r, const unsigned char *in,
-				   size_t len, size_t *used)
+/* The head lexer's byte scan (http_head.c), then finish_head(). */
+static enum http_resp_ev feed_head(struct http_resp *r, const void *in, size_t len,
+				   size_t *used)
 {
-	size_t i;
+	const char *why;
 
-	for (i = 0; i < len; i++) {
-		unsigned char c = in[i];
-		unsigned char prev = r->len ? (unsigned char)r->buf[r->len - 1] : 0;
-		const char *why;
-
-		*used = i;
-		if (prev == '\r' && c != '\n')
-			return fail(r, "bare CR in response head");
-		if (c == '\n' && prev != '\r')
-			return fail(r, "bare LF in response head");
-		if ((c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7f)
-			return fail(r, "control byte in response head");
-		if (r->len >= r->max_head)
-			return fail(r, "response head too large");
-		r->buf[r->len++] = (char)c;
-		if (c != '\n' || r->len < 4 || memcmp(r->buf + r->len - 4, "\r\n\r\n", 4))
-			continue;
-		*used = i + 1;
-		why = r->len == 4 ? "malformed status line" : finish_head(r);
+	switch (http_head_scan(&r->head, in, len, used)) {
+	case HTTP_HEAD_MORE:
+		return HTTP_RESP_MORE;
+	case HTTP_HEAD_END:
+		why = r->head.len == 4 ? "malformed status line" : finish_head(r);
 		if (why)
 			return fail(r, why);
 		r->st = RS_HEAD_DONE;
 		return HTTP_RESP_HEAD;
+	case HTTP_HEAD_BARE_CR:
+		return fail(r, "bare CR in response head");
+	case HTTP_HEAD_BARE_LF:
+		return fail(r, "bare LF in response head");
+	case HTTP_HEAD_CTL:
+		return fail(r, "control byte in response head");
+	case HTTP_HEAD_FULL:
+		break;
 	}
-	*used = len;
-	return HTTP_RESP_MORE;
+	return fail(r, "response head too large");
 }
 
 static enum http_resp_ev feed_body(struct http_resp *r, const char *in, size_t len,
@@ -540,7 +507,7 @@ static bool set_valid(const struct http_resp_header *h)
 	struct http_span n = { h->name, strnlen(h->name, sizeof(h->name)) };
 	size_t vl = strnlen(h->value, sizeof(h->value)), i;
 
-	if (!token(n) || n.len == sizeof(h->name) || vl == sizeof(h->value))
+	if (!http_span_token(n) || n.len == sizeof(h->name) || vl == sizeof(h->value))
 		return false;
 	for (i = 0; i < vl; i++) {
 		unsigned char c = (unsigned char)h->value[i];

@@ -142,21 +142,94 @@ static struct cfg_policy *all_policies(const struct aegis_config *cfg, size_t *n
 	return all;
 }
 
+/* The policy table being built: the port map as it is (cur) and as it
+ * should be (want: a policy id per port key), which ids are in use and
+ * their names. */
+struct policy_plan {
+	uint32_t cur[AEGIS_PORT_MAP_ENTRIES];
+	uint32_t want[AEGIS_PORT_MAP_ENTRIES];
+	bool taken[AEGIS_MAX_POLICIES];
+	char names[AEGIS_MAX_POLICIES][32];
+};
+
+static void plan_ports(struct policy_plan *plan, const struct cfg_policy *p, uint32_t id)
+{
+	for (size_t r = 0; r < p->n_ports; r++)
+		for (uint32_t port = p->ports[r].lo; port <= p->ports[r].hi; port++) {
+			if (p->tcp)
+				plan->want[aegis_port_key(AEGIS_SLOT_TCP, (uint16_t)port)] = id;
+			if (p->udp)
+				plan->want[aegis_port_key(AEGIS_SLOT_UDP, (uint16_t)port)] = id;
+		}
+}
+
+/* Each policy keeps its slot (or takes a free one) and gets its values. */
+static int write_policies(struct shield *s, const struct cfg_policy *policies, size_t n,
+			  struct policy_plan *plan, char *err, size_t len)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct cfg_policy *p = &policies[i];
+		struct aegis_policy mp;
+		uint32_t id = policy_id_for(s, p->name, plan->taken);
+		int ret;
+
+		if (!id) {
+			snprintf(err, len, "no free policy slot for '%s'", p->name);
+			return -ENOSPC;
+		}
+		plan->taken[id] = true;
+		snprintf(plan->names[id], sizeof(plan->names[id]), "%s", p->name);
+		config_policy_to_map(p, &mp);
+		ret = maps_policy_set(s->maps, id, &mp);
+		if (ret) {
+			snprintf(err, len, "policy %s: %s", p->name, strerror(-ret));
+			return ret;
+		}
+		plan_ports(plan, p, id);
+	}
+	return 0;
+}
+
+/* Only the port entries that change are written. */
+static int flip_ports(struct shield *s, const struct policy_plan *plan, char *err, size_t len)
+{
+	for (uint32_t k = 0; k < AEGIS_PORT_MAP_ENTRIES; k++) {
+		int ret;
+
+		if (plan->cur[k] == plan->want[k])
+			continue;
+		ret = maps_port_set(s->maps, (enum aegis_port_slot)(k >> 16), (uint16_t)k,
+				    (uint16_t)k, plan->want[k]);
+		if (ret) {
+			snprintf(err, len, "port map: %s", strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/* Retire policies no port refers to any more. */
+static void retire_policies(struct shield *s, const struct policy_plan *plan)
+{
+	for (uint32_t id = 1; id < AEGIS_MAX_POLICIES; id++) {
+		struct aegis_policy off = {};
+
+		if (!plan->taken[id])
+			maps_policy_set(s->maps, id, &off);
+	}
+}
+
 /* Writes every policy's values, then points ports at them, then retires
  * what is gone: a port is never without its new limits for longer than it
  * takes to flip its entry. */
 static int apply_policies(struct shield *s, const struct aegis_config *cfg, char *err, size_t len)
 {
-	static char next_names[AEGIS_MAX_POLICIES][32];
-	uint32_t *cur = calloc(AEGIS_PORT_MAP_ENTRIES, sizeof(*cur));
-	uint32_t *want = calloc(AEGIS_PORT_MAP_ENTRIES, sizeof(*want));
-	bool taken[AEGIS_MAX_POLICIES] = { false };
+	struct policy_plan *plan = calloc(1, sizeof(*plan));
 	struct cfg_policy *policies = NULL;
 	size_t n_policies = 0;
 	int ret = -ENOMEM;
 
-	memset(next_names, 0, sizeof(next_names));
-	if (!cur || !want)
+	if (!plan)
 		goto out;
 	policies = all_policies(cfg, &n_policies);
 	if (!policies)
@@ -167,59 +240,19 @@ static int apply_policies(struct shield *s, const struct aegis_config *cfg, char
 			 n_policies, AEGIS_MAX_POLICIES - 1);
 		goto out;
 	}
-	ret = maps_ports_read(s->maps, cur);
+	ret = maps_ports_read(s->maps, plan->cur);
+	if (!ret)
+		ret = write_policies(s, policies, n_policies, plan, err, len);
+	if (!ret)
+		ret = flip_ports(s, plan, err, len);
 	if (ret)
 		goto out;
-	for (size_t i = 0; i < n_policies; i++) {
-		const struct cfg_policy *p = &policies[i];
-		struct aegis_policy mp;
-		uint32_t id = policy_id_for(s, p->name, taken);
-
-		if (!id) {
-			ret = -ENOSPC;
-			snprintf(err, len, "no free policy slot for '%s'", p->name);
-			goto out;
-		}
-		taken[id] = true;
-		snprintf(next_names[id], sizeof(next_names[id]), "%s", p->name);
-		config_policy_to_map(p, &mp);
-		ret = maps_policy_set(s->maps, id, &mp);
-		if (ret) {
-			snprintf(err, len, "policy %s: %s", p->name, strerror(-ret));
-			goto out;
-		}
-		for (size_t r = 0; r < p->n_ports; r++)
-			for (uint32_t port = p->ports[r].lo; port <= p->ports[r].hi; port++) {
-				if (p->tcp)
-					want[aegis_port_key(AEGIS_SLOT_TCP, (uint16_t)port)] = id;
-				if (p->udp)
-					want[aegis_port_key(AEGIS_SLOT_UDP, (uint16_t)port)] = id;
-			}
-	}
-	for (uint32_t k = 0; k < AEGIS_PORT_MAP_ENTRIES; k++) {
-		if (cur[k] == want[k])
-			continue;
-		ret = maps_port_set(s->maps, (enum aegis_port_slot)(k >> 16), (uint16_t)k,
-				    (uint16_t)k, want[k]);
-		if (ret) {
-			snprintf(err, len, "port map: %s", strerror(-ret));
-			goto out;
-		}
-	}
-	/* Retire policies no port refers to any more. */
-	for (uint32_t id = 1; id < AEGIS_MAX_POLICIES; id++) {
-		struct aegis_policy off = {};
-
-		if (!taken[id])
-			maps_policy_set(s->maps, id, &off);
-	}
-	memcpy(s->policy_names, next_names, sizeof(next_names));
-	ret = 0;
+	retire_policies(s, plan);
+	memcpy(s->policy_names, plan->names, sizeof(plan->names));
 out:
 	if (ret == -ENOMEM && !err[0])
 		snprintf(err, len, "out of memory");
-	free(cur);
-	free(want);
+	free(plan);
 	free(policies);
 	return ret;
 }
