@@ -98,7 +98,7 @@ static uint64_t conn_ud(struct worker *w, struct tcp_conn *c, enum ud_op op, int
 	return ud_pack(op, conn_slot(w, c), c->gen, (unsigned int)side);
 }
 
-int tcp_conns_init(struct worker *w)
+static int tcp_conns_init(struct worker *w)
 {
 	struct tcp_state *t = calloc(1, sizeof(*t));
 
@@ -118,7 +118,7 @@ int tcp_conns_init(struct worker *w)
 	return 0;
 }
 
-void tcp_conns_free(struct worker *w)
+static void tcp_conns_free(struct worker *w)
 {
 	struct tcp_state *t = w->tcp;
 
@@ -449,7 +449,7 @@ static void buffers_wait(struct worker *w, struct tcp_conn *c, int side)
  * connections leave the list at once, buffers or not: they hold queued
  * buffers that only their freeing returns.
  */
-void tcp_resume_waiters(struct worker *w)
+static void tcp_resume_waiters(struct worker *w)
 {
 	struct tcp_state *t = w->tcp;
 	bool have_bufs = w->bufs_free > w->p.buf_count / 8;
@@ -714,7 +714,7 @@ static void on_connect(struct worker *w, struct tcp_conn *c, struct io_uring_cqe
 
 /* ---- entry points ---- */
 
-void tcp_accept(struct worker *w, struct worker_listener *l, int fd)
+static void tcp_accept(struct worker *w, struct worker_listener *l, int fd)
 {
 	struct proxy *px = l->px;
 	struct tcp_conn *c = NULL;
@@ -752,7 +752,7 @@ void tcp_accept(struct worker *w, struct worker_listener *l, int fd)
 	maybe_free(w, c);
 }
 
-void tcp_complete(struct worker *w, struct io_uring_cqe *cqe)
+static void tcp_complete(struct worker *w, struct io_uring_cqe *cqe)
 {
 	uint32_t slot = ud_slot(cqe->user_data);
 	int side = (int)ud_side(cqe->user_data);
@@ -793,7 +793,7 @@ void tcp_complete(struct worker *w, struct io_uring_cqe *cqe)
 	maybe_free(w, c);
 }
 
-void tcp_close_all(struct worker *w, const char *reason)
+static void tcp_close_all(struct worker *w, const char *reason)
 {
 	struct tcp_state *t = w->tcp;
 
@@ -808,7 +808,7 @@ void tcp_close_all(struct worker *w, const char *reason)
 }
 
 /* A proxy started draining: its connections must see the new deadline. */
-void tcp_drain(struct worker *w, struct proxy *px)
+static void tcp_drain(struct worker *w, struct proxy *px)
 {
 	struct tcp_state *t = w->tcp;
 
@@ -818,4 +818,20 @@ void tcp_drain(struct worker *w, struct proxy *px)
 		if (c->px == px && c->state != CONN_FREE && c->state != CONN_CLOSING)
 			conn_arm_timer(w, c);
 	}
+}
+
+static const struct worker_proto tcp_proto = {
+	.name = "tcp",
+	.init = tcp_conns_init,
+	.free = tcp_conns_free,
+	.accept = tcp_accept,
+	.complete = tcp_complete,
+	.drain = tcp_drain,
+	.close_all = tcp_close_all,
+	.resume = tcp_resume_waiters,
+};
+
+void tcp_proxy_register(void)
+{
+	worker_proto_register(UD_FAM_TCP, &tcp_proto);
 }

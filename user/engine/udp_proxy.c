@@ -110,7 +110,7 @@ static void sock_put(struct udp_state *u, struct udp_sock *us)
 
 static void session_close(struct worker *w, struct udp_session *s, const char *reason);
 
-int udp_init(struct worker *w)
+static int udp_init(struct worker *w)
 {
 	struct udp_state *u = calloc(1, sizeof(*u));
 
@@ -135,7 +135,7 @@ int udp_init(struct worker *w)
 	return 0;
 }
 
-void udp_free(struct worker *w)
+static void udp_free(struct worker *w)
 {
 	struct udp_state *u = w->udp;
 
@@ -161,7 +161,7 @@ void udp_free(struct worker *w)
 	w->udp = NULL;
 }
 
-bool udp_active(struct worker *w)
+static bool udp_active(struct worker *w)
 {
 	return w->udp && w->udp->live;
 }
@@ -567,7 +567,7 @@ static void on_send(struct worker *w, struct io_uring_cqe *cqe)
 	session_maybe_free(w, s);
 }
 
-void udp_arm_listener(struct worker *w, unsigned int slot)
+static void udp_arm_listener(struct worker *w, unsigned int slot)
 {
 	struct worker_listener *l = &w->listeners[slot];
 	struct io_uring_sqe *sqe;
@@ -586,7 +586,7 @@ void udp_arm_listener(struct worker *w, unsigned int slot)
 
 /* Opens a listener's socket, or takes over the one a drained listener
  * left for the same address and port. Returns the fd or -errno. */
-int udp_listener_open(struct worker *w, unsigned int slot, const struct sockaddr_storage *addr,
+static int udp_listener_open(struct worker *w, unsigned int slot, const struct sockaddr_storage *addr,
 		      int (*open_socket)(const void *arg), const void *arg)
 {
 	struct worker_listener *l = &w->listeners[slot];
@@ -624,7 +624,7 @@ int udp_listener_open(struct worker *w, unsigned int slot, const struct sockaddr
  * end_sessions (stop) ends this proxy's sessions too: nothing is left to
  * compete with a new daemon's sockets.
  */
-void udp_close_listener(struct worker *w, unsigned int slot, bool end_sessions)
+static void udp_close_listener(struct worker *w, unsigned int slot, bool end_sessions)
 {
 	struct worker_listener *l = &w->listeners[slot];
 	struct udp_sock *us = l->us;
@@ -650,7 +650,7 @@ void udp_close_listener(struct worker *w, unsigned int slot, bool end_sessions)
 	proxy_put(px);
 }
 
-void udp_complete(struct worker *w, struct io_uring_cqe *cqe)
+static void udp_complete(struct worker *w, struct io_uring_cqe *cqe)
 {
 	uint32_t slot = ud_slot(cqe->user_data);
 
@@ -683,7 +683,7 @@ void udp_complete(struct worker *w, struct io_uring_cqe *cqe)
 	}
 }
 
-void udp_resume_waiters(struct worker *w)
+static void udp_resume_waiters(struct worker *w)
 {
 	struct udp_state *u = w->udp;
 
@@ -707,7 +707,7 @@ void udp_resume_waiters(struct worker *w)
 	}
 }
 
-void udp_close_all(struct worker *w, const char *reason)
+static void udp_close_all(struct worker *w, const char *reason)
 {
 	struct udp_state *u = w->udp;
 
@@ -719,7 +719,7 @@ void udp_close_all(struct worker *w, const char *reason)
 			session_close(w, &u->s[i], reason);
 }
 
-void udp_drain(struct worker *w, struct proxy *px)
+static void udp_drain(struct worker *w, struct proxy *px)
 {
 	struct udp_state *u = w->udp;
 	uint64_t drain = atomic_load_explicit(&px->drain_deadline_ms, memory_order_relaxed);
@@ -731,4 +731,23 @@ void udp_drain(struct worker *w, struct proxy *px)
 		    s->last_ms + px->cfg.timeouts.udp_session_ms > drain)
 			timer_add(&w->tw, &s->timer, drain, session_timer);
 	}
+}
+
+static const struct worker_proto udp_proto = {
+	.name = "udp",
+	.init = udp_init,
+	.free = udp_free,
+	.complete = udp_complete,
+	.drain = udp_drain,
+	.close_all = udp_close_all,
+	.resume = udp_resume_waiters,
+	.active = udp_active,
+	.listener_open = udp_listener_open,
+	.listener_arm = udp_arm_listener,
+	.listener_close = udp_close_listener,
+};
+
+void udp_proxy_register(void)
+{
+	worker_proto_register(UD_FAM_UDP, &udp_proto);
 }

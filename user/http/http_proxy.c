@@ -135,7 +135,7 @@ static struct scratch_ent *scratch_get(struct worker *w, struct proxy *px)
 		return NULL;
 	t->scr = ne;
 	e = &t->scr[t->n_scr];
-	e->s = http_guard_scratch_new(px->http->guard);
+	e->s = http_guard_scratch_new(http_rt_of(px)->guard);
 	if (!e->s)
 		return NULL;
 	e->px = px;
@@ -197,7 +197,7 @@ static void tick(struct timer *tm, void *ctx)
 	struct http_workset *t = w->http;
 
 	for (size_t i = 0; i < t->n_scr; i++)
-		secevent_tick(t->scr[i].px->http->events_fd, w->now_ms);
+		secevent_tick(http_rt_of(t->scr[i].px)->events_fd, w->now_ms);
 	timer_add(&w->tw, tm, w->now_ms + 1000, tick);
 }
 
@@ -237,7 +237,7 @@ static void conn_release_bufs(struct http_conn *c)
 	c->prefix = c->fwd_head = NULL;
 }
 
-void http_free(struct worker *w)
+static void http_free(struct worker *w)
 {
 	struct http_workset *t = w->http;
 
@@ -628,7 +628,7 @@ static void on_connect(struct worker *w, struct http_conn *c, int res)
 	hx_upstream_ready(w, c);
 }
 
-void http_complete(struct worker *w, struct io_uring_cqe *cqe)
+static void http_complete(struct worker *w, struct io_uring_cqe *cqe)
 {
 	uint32_t slot = ud_slot(cqe->user_data);
 	int side = (int)ud_side(cqe->user_data);
@@ -681,7 +681,7 @@ static int conn_setup(struct worker *w, struct http_conn *c)
 	return c->req && c->resp ? 0 : -ENOMEM;
 }
 
-void http_accept(struct worker *w, struct worker_listener *l, int fd)
+static void http_accept(struct worker *w, struct worker_listener *l, int fd)
 {
 	struct proxy *px = l->px;
 	socklen_t sl = sizeof(struct sockaddr_storage);
@@ -707,7 +707,7 @@ void http_accept(struct worker *w, struct worker_listener *l, int fd)
 	proxy_get(px);
 	atomic_fetch_add_explicit(&px->st.conns_total, 1, memory_order_relaxed);
 	c->px = px;
-	c->rt = px->http;
+	c->rt = http_rt_of(px);
 	c->s[HC_CLIENT].fd = fd;
 	c->accepted_ms = c->idle_since_ms = w->now_ms;
 	c->s[HC_CLIENT].last_rx_ms = w->now_ms;
@@ -727,7 +727,7 @@ static bool idle_client(const struct http_conn *c)
 	return c->state == HC_HEAD && !c->in[HC_CLIENT].len && !hc_queued(c, HC_CLIENT);
 }
 
-void http_drain(struct worker *w, struct proxy *px)
+static void http_drain(struct worker *w, struct proxy *px)
 {
 	struct http_workset *t = w->http;
 
@@ -747,7 +747,7 @@ void http_drain(struct worker *w, struct proxy *px)
 	}
 }
 
-void http_close_all(struct worker *w, const char *reason)
+static void http_close_all(struct worker *w, const char *reason)
 {
 	struct http_workset *t = w->http;
 
@@ -761,4 +761,20 @@ void http_close_all(struct worker *w, const char *reason)
 			maybe_free(w, c);
 		}
 	}
+}
+
+/* The worker's HTTP state is built on its first HTTP client (no init). */
+static const struct worker_proto http_proto = {
+	.name = "http",
+	.free = http_free,
+	.accept = http_accept,
+	.complete = http_complete,
+	.drain = http_drain,
+	.close_all = http_close_all,
+};
+
+void http_proxy_register(void)
+{
+	worker_proto_register(UD_FAM_HTTP, &http_proto);
+	proxy_app_register(&http_app);
 }
