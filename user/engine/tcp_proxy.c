@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "games/game.h"
 #include "lib/log.h"
 #include "engine/proxy.h"
 #include "engine/tcp_proxy.h"
@@ -32,12 +33,16 @@
 #define SIDE_CLIENT	0
 #define SIDE_UP		1
 #define HDR_IN_MAX	256	/* PROXY header we accept, with TLVs */
-#define HDR_OUT_MAX	(PROXY_PP_MAX + HDR_IN_MAX)
+/* Client bytes held before the relay: read with a PROXY header, then
+ * what a game validator asks for. */
+#define HDR_HELD_MAX	(HDR_IN_MAX + AEGIS_GAME_FIRST_MAX)
+#define HDR_OUT_MAX	(PROXY_PP_MAX + HDR_HELD_MAX)
 
 enum tcp_state_id {
 	CONN_FREE,
 	CONN_NEW,		/* accepted, upstream not chosen yet */
 	CONN_PP_READ,		/* reading a PROXY header from a trusted peer */
+	CONN_FIRST_READ,	/* reading the first bytes a game validator judges */
 	CONN_CONNECTING,
 	CONN_PP_SEND,		/* sending our PROXY header (+ bytes read with theirs) */
 	CONN_RELAY,
@@ -71,7 +76,7 @@ struct tcp_conn {
 	socklen_t up_len;
 	uint64_t start_ms;
 	const char *reason;
-	unsigned char *hdr;		/* PP_READ: bytes in; PP_SEND: bytes out */
+	unsigned char *hdr;		/* PP_READ, FIRST_READ: bytes in; PP_SEND: out */
 	uint16_t hdr_len, hdr_off;
 };
 
@@ -279,7 +284,7 @@ static uint64_t conn_deadline(struct tcp_conn *c)
 	uint64_t last = c->s[0].last_rx_ms > c->s[1].last_rx_ms ? c->s[0].last_rx_ms
 								 : c->s[1].last_rx_ms;
 
-	if (c->state == CONN_PP_READ)
+	if (c->state == CONN_PP_READ || c->state == CONN_FIRST_READ)
 		return c->start_ms + cfg->timeouts.connect_ms;
 	d = deadline_min(d, after(last, cfg->timeouts.idle_ms));
 	d = deadline_min(d, after(c->s[SIDE_CLIENT].last_rx_ms, cfg->timeouts.client_read_ms));
@@ -313,6 +318,8 @@ static const char *conn_expired(struct tcp_conn *c, uint64_t now)
 
 	if (c->state == CONN_PP_READ)
 		return now >= c->start_ms + cfg->timeouts.connect_ms ? "proxy_header_timeout" : NULL;
+	if (c->state == CONN_FIRST_READ)
+		return now >= c->start_ms + cfg->timeouts.connect_ms ? "handshake_timeout" : NULL;
 	if (drain && now >= drain)
 		return "drain_timeout";
 	if (d_idle && now >= d_idle)
@@ -623,6 +630,7 @@ static void after_connect(struct worker *w, struct tcp_conn *c)
 }
 
 static void start_connect(struct worker *w, struct tcp_conn *c);
+static void first_check(struct worker *w, struct tcp_conn *c);
 
 static void read_pp(struct worker *w, struct tcp_conn *c)
 {
@@ -658,7 +666,63 @@ static void on_pp_read(struct worker *w, struct tcp_conn *c, struct io_uring_cqe
 		return;
 	}
 	c->hdr_off = (uint16_t)used;	/* the rest is client payload */
-	start_connect(w, c);
+	if (proxy_game(c->px))
+		first_check(w, c);
+	else
+		start_connect(w, c);
+}
+
+/* ---- first bytes (games seam) ---- */
+
+/* Reads on after the held bytes, up to AEGIS_GAME_FIRST_MAX of payload. */
+static void read_first(struct worker *w, struct tcp_conn *c)
+{
+	struct io_uring_sqe *sqe = worker_sqe(w);
+	size_t room = (size_t)c->hdr_off + AEGIS_GAME_FIRST_MAX - c->hdr_len;
+
+	c->state = CONN_FIRST_READ;
+	io_uring_prep_recv(sqe, c->s[SIDE_CLIENT].fd, c->hdr + c->hdr_len, room, 0);
+	io_uring_sqe_set_data64(sqe, conn_ud(w, c, UD_RECV, SIDE_CLIENT));
+	c->inflight++;
+	conn_arm_timer(w, c);
+}
+
+/*
+ * The validator judges the client's first bytes before an upstream is
+ * chosen: junk never costs an upstream connection. Passed bytes go
+ * upstream first, as those read with a PROXY header do.
+ */
+static void first_check(struct worker *w, struct tcp_conn *c)
+{
+	size_t have = (size_t)c->hdr_len - c->hdr_off;
+	struct game_verdict v;
+
+	if (!have) {
+		read_first(w, c);
+		return;
+	}
+	v = game_tcp_first(proxy_game(c->px), c->hdr + c->hdr_off, have);
+	if (v.kind == GAME_VERDICT_PASS)
+		start_connect(w, c);
+	else if (v.kind == GAME_VERDICT_MORE)
+		read_first(w, c);
+	else
+		conn_close(w, c, game_reason_name(v.reason));
+}
+
+static void on_first_read(struct worker *w, struct tcp_conn *c, struct io_uring_cqe *cqe)
+{
+	c->inflight--;
+	if (c->state != CONN_FIRST_READ)
+		return;
+	if (cqe->res <= 0) {
+		conn_close(w, c, cqe->res ? "client_error" : "client_closed");
+		return;
+	}
+	c->hdr_len += (uint16_t)cqe->res;
+	c->s[SIDE_CLIENT].bytes += (uint64_t)cqe->res;
+	c->s[SIDE_CLIENT].last_rx_ms = w->now_ms;
+	first_check(w, c);
 }
 
 /* ---- connect ---- */
@@ -719,7 +783,7 @@ static void tcp_accept(struct worker *w, struct worker_listener *l, int fd)
 	struct proxy *px = l->px;
 	struct tcp_conn *c = NULL;
 	socklen_t sl = sizeof(struct sockaddr_storage);
-	bool admitted;
+	bool admitted, trusted;
 
 	atomic_fetch_add_explicit(&w->st.accepted, 1, memory_order_relaxed);
 	admitted = proxy_conn_admit(px);
@@ -740,10 +804,13 @@ static void tcp_accept(struct worker *w, struct worker_listener *l, int fd)
 	c->s[SIDE_CLIENT].last_rx_ms = c->s[SIDE_UP].last_rx_ms = w->now_ms;
 	c->s[SIDE_CLIENT].fd = fd;
 	getpeername(fd, (struct sockaddr *)&c->client, &sl);
-	if (!proxy_trusts(px, &c->client)) {
+	trusted = proxy_trusts(px, &c->client);
+	if (!trusted && !proxy_game(px)) {
 		start_connect(w, c);
 	} else if (!(c->hdr = malloc(HDR_OUT_MAX))) {
 		conn_close(w, c, "out_of_memory");
+	} else if (!trusted) {
+		first_check(w, c);
 	} else {
 		c->state = CONN_PP_READ;
 		read_pp(w, c);
@@ -769,7 +836,9 @@ static void tcp_complete(struct worker *w, struct io_uring_cqe *cqe)
 	}
 	switch (ud_op(cqe->user_data)) {
 	case UD_RECV:
-		if (c->state == CONN_PP_READ || (c->state == CONN_CLOSING && !(cqe->flags & IORING_CQE_F_BUFFER) && cqe->res > 0))
+		if (c->state == CONN_FIRST_READ)
+			on_first_read(w, c, cqe);
+		else if (c->state == CONN_PP_READ || (c->state == CONN_CLOSING && !(cqe->flags & IORING_CQE_F_BUFFER) && cqe->res > 0))
 			on_pp_read(w, c, cqe);
 		else
 			on_recv(w, c, side, cqe);

@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "games/game.h"
 #include "lib/log.h"
 #include "engine/proxy.h"
 #include "engine/udp_proxy.h"
@@ -447,6 +448,25 @@ static bool read_pktinfo(struct io_uring_recvmsg_out *o, struct msghdr *tmpl,
 	return false;
 }
 
+/*
+ * The proxy's game validator judges each client datagram before it opens
+ * a session or goes upstream (games seam). False: drop it; a CLOSE
+ * verdict also ends the session.
+ */
+static bool game_pass(struct worker *w, struct proxy *px, struct udp_session *s,
+		      const void *payload, size_t len)
+{
+	const struct game_validator *v = proxy_game(px);
+	struct game_verdict r;
+
+	if (!v)
+		return true;
+	r = game_udp_datagram(v, payload, len, !s);
+	if (r.kind == GAME_VERDICT_CLOSE && s)
+		session_close(w, s, game_reason_name(r.reason));
+	return r.kind == GAME_VERDICT_PASS;
+}
+
 /* A client datagram on a listener. */
 static void on_listener_recv(struct worker *w, unsigned int slot, struct io_uring_cqe *cqe)
 {
@@ -480,6 +500,8 @@ static void on_listener_recv(struct worker *w, unsigned int slot, struct io_urin
 		plen -= (unsigned int)used;
 	}
 	s = session_find(w->udp, l->us, &client);
+	if (!game_pass(w, l->px, s, payload, plen))
+		goto drop;
 	if (!s && !l->closing && !atomic_load_explicit(&l->px->draining, memory_order_relaxed))
 		s = session_new(w, l, &client, &sender, o->namelen);
 	if (!s)
