@@ -25,6 +25,7 @@
 #include "games/game.h"
 #include "lib/log.h"
 #include "engine/proxy.h"
+#include "engine/slots.h"
 #include "engine/tcp_proxy.h"
 #include "engine/uring_ud.h"
 #include "engine/worker.h"
@@ -61,8 +62,8 @@ struct tcp_side {
 };
 
 struct tcp_conn {
-	uint32_t gen;
-	uint32_t next;			/* free list / buffer-wait list */
+	struct slot slot;		/* generation, in-flight count (slots.h) */
+	uint32_t next;			/* buffer-wait list */
 	enum tcp_state_id state;
 	bool waiting;
 	int8_t first_eof;		/* side that half-closed first, -1: none */
@@ -70,7 +71,6 @@ struct tcp_conn {
 	unsigned int listener;
 	int target;
 	struct tcp_side s[2];
-	uint32_t inflight;
 	struct timer timer;
 	struct sockaddr_storage client, upstream;
 	socklen_t up_len;
@@ -81,9 +81,7 @@ struct tcp_conn {
 };
 
 struct tcp_state {
-	struct tcp_conn *conns;
-	uint32_t n;
-	uint32_t free_head;		/* UINT32_MAX: none */
+	struct slot_table conns;	/* of struct tcp_conn */
 	uint32_t wait_head;		/* conns stopped on ENOBUFS */
 	uint16_t *bnext;		/* per buffer id: queue link */
 	uint32_t *blen;
@@ -95,12 +93,12 @@ static void kick_send(struct worker *w, struct tcp_conn *c, int to);
 
 static uint32_t conn_slot(struct worker *w, struct tcp_conn *c)
 {
-	return (uint32_t)(c - w->tcp->conns);
+	return slots_index(&w->tcp->conns, c);
 }
 
 static uint64_t conn_ud(struct worker *w, struct tcp_conn *c, enum ud_op op, int side)
 {
-	return ud_pack(op, conn_slot(w, c), c->gen, (unsigned int)side);
+	return ud_pack(op, conn_slot(w, c), c->slot.gen, (unsigned int)side);
 }
 
 static int tcp_conns_init(struct worker *w)
@@ -110,16 +108,11 @@ static int tcp_conns_init(struct worker *w)
 	if (!t)
 		return -ENOMEM;
 	w->tcp = t;
-	t->n = w->p.max_conns;
-	t->conns = calloc(t->n, sizeof(*t->conns));
+	t->wait_head = UINT32_MAX;
 	t->bnext = calloc(w->p.buf_count, sizeof(*t->bnext));
 	t->blen = calloc(w->p.buf_count, sizeof(*t->blen));
-	if (!t->conns || !t->bnext || !t->blen)
+	if (slots_init(&t->conns, w->p.max_conns, sizeof(struct tcp_conn)) || !t->bnext || !t->blen)
 		return -ENOMEM;
-	for (uint32_t i = 0; i < t->n; i++)
-		t->conns[i].next = i + 1 < t->n ? i + 1 : UINT32_MAX;
-	t->free_head = 0;
-	t->wait_head = UINT32_MAX;
 	return 0;
 }
 
@@ -129,9 +122,9 @@ static void tcp_conns_free(struct worker *w)
 
 	if (!t)
 		return;
-	for (uint32_t i = 0; t->conns && i < t->n; i++)
-		free(t->conns[i].hdr);
-	free(t->conns);
+	for (uint32_t i = 0; i < t->conns.n; i++)
+		free(((struct tcp_conn *)slots_at(&t->conns, i))->hdr);
+	slots_free(&t->conns);
 	free(t->bnext);
 	free(t->blen);
 	free(t);
@@ -174,18 +167,10 @@ static void q_release(struct worker *w, struct tcp_side *s)
 
 static struct tcp_conn *conn_alloc(struct worker *w)
 {
-	struct tcp_state *t = w->tcp;
-	struct tcp_conn *c;
-	uint32_t gen;
+	struct tcp_conn *c = slots_take(&w->tcp->conns);
 
-	if (t->free_head == UINT32_MAX)
+	if (!c)
 		return NULL;
-	c = &t->conns[t->free_head];
-	t->free_head = c->next;
-	gen = c->gen + 1;
-	free(c->hdr);
-	memset(c, 0, sizeof(*c));
-	c->gen = gen & UD_GEN_MASK;
 	c->next = UINT32_MAX;
 	c->state = CONN_NEW;
 	c->first_eof = -1;
@@ -223,15 +208,14 @@ static void conn_free(struct worker *w, struct tcp_conn *c)
 	c->hdr = NULL;
 	c->state = CONN_FREE;
 	c->px = NULL;
-	c->next = w->tcp->free_head;
-	w->tcp->free_head = conn_slot(w, c);
+	slots_put(&w->tcp->conns, c);
 	w->active--;
 	atomic_fetch_sub_explicit(&w->st.tcp_active, 1, memory_order_relaxed);
 }
 
 static void maybe_free(struct worker *w, struct tcp_conn *c)
 {
-	if (c->state == CONN_CLOSING && !c->inflight && !c->waiting)
+	if (c->state == CONN_CLOSING && !c->slot.inflight && !c->waiting)
 		conn_free(w, c);
 }
 
@@ -241,7 +225,7 @@ static void cancel_fd(struct worker *w, struct tcp_conn *c, int fd)
 
 	io_uring_prep_cancel_fd(sqe, fd, IORING_ASYNC_CANCEL_ALL);
 	io_uring_sqe_set_data64(sqe, conn_ud(w, c, UD_CANCEL, 0));
-	c->inflight++;
+	c->slot.inflight++;
 }
 
 /*
@@ -258,7 +242,7 @@ static void conn_close(struct worker *w, struct tcp_conn *c, const char *reason)
 	timer_del(&w->tw, &c->timer);
 	/* Closing an fd does not cancel its armed multishot requests. */
 	for (int i = 0; i < 2; i++)
-		if (c->s[i].fd >= 0 && c->inflight)
+		if (c->s[i].fd >= 0 && c->slot.inflight)
 			cancel_fd(w, c, c->s[i].fd);
 }
 
@@ -377,7 +361,7 @@ static void arm_recv(struct worker *w, struct tcp_conn *c, int side)
 	sqe->buf_group = 0;
 	io_uring_sqe_set_data64(sqe, conn_ud(w, c, UD_RECV, side));
 	s->recv_armed = 1;
-	c->inflight++;
+	c->slot.inflight++;
 }
 
 static void pause_recv(struct worker *w, struct tcp_conn *c, int side)
@@ -386,7 +370,7 @@ static void pause_recv(struct worker *w, struct tcp_conn *c, int side)
 
 	io_uring_prep_cancel64(sqe, conn_ud(w, c, UD_RECV, side), 0);
 	io_uring_sqe_set_data64(sqe, conn_ud(w, c, UD_CANCEL, side));
-	c->inflight++;
+	c->slot.inflight++;
 	c->s[side].paused = 1;
 }
 
@@ -436,7 +420,7 @@ static void kick_send(struct worker *w, struct tcp_conn *c, int to)
 	io_uring_sqe_set_data64(sqe, conn_ud(w, c, UD_SEND, to));
 	dst->send_busy = 1;
 	dst->send_since_ms = w->now_ms;
-	c->inflight++;
+	c->slot.inflight++;
 	send_deadline(w, c, to);
 }
 
@@ -463,7 +447,7 @@ static void tcp_resume_waiters(struct worker *w)
 	uint32_t *link = &t->wait_head;
 
 	while (*link != UINT32_MAX) {
-		struct tcp_conn *c = &t->conns[*link];
+		struct tcp_conn *c = slots_at(&t->conns, *link);
 
 		if (c->state != CONN_CLOSING && !have_bufs) {
 			link = &c->next;
@@ -488,7 +472,7 @@ static void on_recv(struct worker *w, struct tcp_conn *c, int side, struct io_ur
 
 	if (!(cqe->flags & IORING_CQE_F_MORE)) {
 		s->recv_armed = 0;
-		c->inflight--;
+		c->slot.inflight--;
 	}
 	if (res > 0) {
 		uint16_t bid = (uint16_t)(cqe->flags >> IORING_CQE_BUFFER_SHIFT);
@@ -526,7 +510,7 @@ static void on_send(struct worker *w, struct tcp_conn *c, int to, struct io_urin
 {
 	struct tcp_side *dst = &c->s[to], *src = &c->s[!to];
 
-	c->inflight--;
+	c->slot.inflight--;
 	dst->send_busy = 0;
 	dst->send_since_ms = 0;
 	if (c->state != CONN_RELAY) {
@@ -565,12 +549,12 @@ static void send_hdr(struct worker *w, struct tcp_conn *c)
 	io_uring_prep_send(sqe, c->s[SIDE_UP].fd, c->hdr + c->hdr_off, c->hdr_len - c->hdr_off,
 			   MSG_NOSIGNAL);
 	io_uring_sqe_set_data64(sqe, conn_ud(w, c, UD_SEND, SIDE_UP));
-	c->inflight++;
+	c->slot.inflight++;
 }
 
 static void on_hdr_sent(struct worker *w, struct tcp_conn *c, struct io_uring_cqe *cqe)
 {
-	c->inflight--;
+	c->slot.inflight--;
 	if (c->state != CONN_PP_SEND) {
 		return;
 	}
@@ -639,7 +623,7 @@ static void read_pp(struct worker *w, struct tcp_conn *c)
 	io_uring_prep_recv(sqe, c->s[SIDE_CLIENT].fd, c->hdr + c->hdr_len,
 			   HDR_IN_MAX - c->hdr_len, 0);
 	io_uring_sqe_set_data64(sqe, conn_ud(w, c, UD_RECV, SIDE_CLIENT));
-	c->inflight++;
+	c->slot.inflight++;
 }
 
 static void on_pp_read(struct worker *w, struct tcp_conn *c, struct io_uring_cqe *cqe)
@@ -647,7 +631,7 @@ static void on_pp_read(struct worker *w, struct tcp_conn *c, struct io_uring_cqe
 	size_t used = 0;
 	int ret;
 
-	c->inflight--;
+	c->slot.inflight--;
 	if (c->state != CONN_PP_READ) {
 		return;
 	}
@@ -683,7 +667,7 @@ static void read_first(struct worker *w, struct tcp_conn *c)
 	c->state = CONN_FIRST_READ;
 	io_uring_prep_recv(sqe, c->s[SIDE_CLIENT].fd, c->hdr + c->hdr_len, room, 0);
 	io_uring_sqe_set_data64(sqe, conn_ud(w, c, UD_RECV, SIDE_CLIENT));
-	c->inflight++;
+	c->slot.inflight++;
 	conn_arm_timer(w, c);
 }
 
@@ -712,7 +696,7 @@ static void first_check(struct worker *w, struct tcp_conn *c)
 
 static void on_first_read(struct worker *w, struct tcp_conn *c, struct io_uring_cqe *cqe)
 {
-	c->inflight--;
+	c->slot.inflight--;
 	if (c->state != CONN_FIRST_READ)
 		return;
 	if (cqe->res <= 0) {
@@ -757,14 +741,14 @@ static void start_connect(struct worker *w, struct tcp_conn *c)
 	sqe = worker_sqe(w);
 	io_uring_prep_link_timeout(sqe, &ts, 0);
 	io_uring_sqe_set_data64(sqe, conn_ud(w, c, UD_CONNECT_TIMEOUT, SIDE_UP));
-	c->inflight += 2;
+	c->slot.inflight += 2;
 	/* The timespec is read at submission: submit before it goes out of scope. */
 	io_uring_submit(&w->ring);
 }
 
 static void on_connect(struct worker *w, struct tcp_conn *c, struct io_uring_cqe *cqe)
 {
-	c->inflight--;
+	c->slot.inflight--;
 	if (c->state != CONN_CONNECTING) {
 		return;
 	}
@@ -825,10 +809,8 @@ static void tcp_complete(struct worker *w, struct io_uring_cqe *cqe)
 	int side = (int)ud_side(cqe->user_data);
 	struct tcp_conn *c;
 
-	if (!w->tcp || slot >= w->tcp->n)
-		return;
-	c = &w->tcp->conns[slot];
-	if (c->state == CONN_FREE || c->gen != ud_gen(cqe->user_data)) {
+	c = w->tcp ? slots_lookup(&w->tcp->conns, slot, ud_gen(cqe->user_data)) : NULL;
+	if (!c || c->state == CONN_FREE) {
 		/* Stale: only a buffer it carries needs returning. */
 		if (cqe->res > 0 && (cqe->flags & IORING_CQE_F_BUFFER))
 			worker_buf_return(w, (uint16_t)(cqe->flags >> IORING_CQE_BUFFER_SHIFT));
@@ -854,7 +836,7 @@ static void tcp_complete(struct worker *w, struct io_uring_cqe *cqe)
 		break;
 	case UD_CONNECT_TIMEOUT:
 	case UD_CANCEL:
-		c->inflight--;
+		c->slot.inflight--;
 		break;
 	default:
 		break;
@@ -866,8 +848,8 @@ static void tcp_close_all(struct worker *w, const char *reason)
 {
 	struct tcp_state *t = w->tcp;
 
-	for (uint32_t i = 0; t && i < t->n && w->active; i++) {
-		struct tcp_conn *c = &t->conns[i];
+	for (uint32_t i = 0; t && i < t->conns.n && w->active; i++) {
+		struct tcp_conn *c = slots_at(&t->conns, i);
 
 		if (c->state != CONN_FREE && c->state != CONN_CLOSING) {
 			conn_close(w, c, reason);
@@ -881,8 +863,8 @@ static void tcp_drain(struct worker *w, struct proxy *px)
 {
 	struct tcp_state *t = w->tcp;
 
-	for (uint32_t i = 0; t && i < t->n; i++) {
-		struct tcp_conn *c = &t->conns[i];
+	for (uint32_t i = 0; t && i < t->conns.n; i++) {
+		struct tcp_conn *c = slots_at(&t->conns, i);
 
 		if (c->px == px && c->state != CONN_FREE && c->state != CONN_CLOSING)
 			conn_arm_timer(w, c);
