@@ -29,6 +29,9 @@
 #include "lib/names.h"
 #include "config/proxy_config.h"
 #include "engine/proxy_set.h"
+#include "engine/tcp_proxy.h"
+#include "engine/udp_proxy.h"
+#include "http/http_proxy.h"
 #include "xdp/shield.h"
 #include "xdp/state.h"
 
@@ -482,6 +485,10 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	log_setup(d.cfg->log_format, d.cfg->log_level);
+	/* The protocols the workers serve: the event loop knows them only so. */
+	tcp_proxy_register();
+	udp_proxy_register();
+	http_proxy_register();
 	/* Kernels before 5.11 charge BPF memory to RLIMIT_MEMLOCK, and libxdp
 	 * still checks it; lift it so neither fails for a root daemon. */
 	setrlimit(RLIMIT_MEMLOCK, &(struct rlimit){ RLIM_INFINITY, RLIM_INFINITY });

@@ -13,7 +13,6 @@
 #include <unistd.h>
 
 #include "lib/addr.h"
-#include "http/http_rt.h"
 #include "lib/json.h"
 #include "lib/log.h"
 #include "engine/portmap.h"
@@ -130,12 +129,97 @@ static int build_listeners(struct proxy *px, const struct portmap *pm, char *err
 	return 0;
 }
 
-/* HTTP: one TCP listener per origin address and port; the balancers are
- * the routes' (http_rt.c), chosen per request, not per listener. */
-static int build_http_listeners(struct proxy *px, char *err, size_t len)
+#define PROXY_MAX_APPS 4
+
+/* Written before any proxy is created, only read afterwards. */
+static const struct proxy_app_ops *apps[PROXY_MAX_APPS];
+static size_t n_apps;
+
+int proxy_app_register(const struct proxy_app_ops *ops)
+{
+	for (size_t i = 0; i < n_apps; i++)
+		if (apps[i] == ops)
+			return 0;
+	if (n_apps == PROXY_MAX_APPS)
+		return -ENOSPC;
+	apps[n_apps++] = ops;
+	return 0;
+}
+
+static const struct proxy_app_ops *app_for(const struct proxy_cfg *cfg)
+{
+	for (size_t i = 0; i < n_apps; i++)
+		if (apps[i]->wants(cfg))
+			return apps[i];
+	return NULL;
+}
+
+void *proxy_app_state(const struct proxy *px)
+{
+	return px->app_state;
+}
+
+const struct proxy_app_ops *proxy_app(const struct proxy *px)
+{
+	return px->app;
+}
+
+bool proxy_app_summary(const struct proxy *px, char *buf, size_t len)
+{
+	if (!px->app || !px->app->summary || !px->app_state)
+		return false;
+	px->app->summary(px->app_state, buf, len);
+	return true;
+}
+
+void proxy_app_status(struct proxy *const *live, size_t n, char *buf, size_t len)
+{
+	for (size_t i = 0; i < n_apps; i++) {
+		size_t used = strnlen(buf, len);
+
+		if (apps[i]->status && used + 1 < len)
+			apps[i]->status(live, n, buf + used, len - used);
+	}
+}
+
+enum ud_family proxy_family(const struct proxy *px, int sock_type)
+{
+	if (sock_type == SOCK_DGRAM)
+		return UD_FAM_UDP;
+	return px->app ? px->app->family : UD_FAM_TCP;
+}
+
+int proxy_lb_add(struct proxy *px, struct lb *lb)
+{
+	struct lb **lbs = realloc(px->lbs, (px->n_lbs + 1) * sizeof(*lbs));
+
+	if (!lbs) {
+		lb_destroy(lb);
+		return -ENOMEM;
+	}
+	px->lbs = lbs;
+	px->lbs[px->n_lbs++] = lb;
+	return 0;
+}
+
+void proxy_game_attach(struct proxy *px, const struct game_validator *v)
+{
+	px->game = v;
+}
+
+const struct game_validator *proxy_game(const struct proxy *px)
+{
+	return px->game;
+}
+
+/* An application: one TCP listener per origin address and port; its
+ * balancers (if any) are its own, chosen per request, not per listener. */
+static int build_app_listeners(struct proxy *px, const struct proxy_app_ops *app, char *err,
+			       size_t len)
 {
 	const struct proxy_cfg *c = &px->cfg;
 	size_t ports = (size_t)(c->origin_hi - c->origin_lo) + 1, k = 0;
+	int ret;
 
 	px->n_listeners = c->n_origin_addrs * ports;
 	px->listeners = calloc(px->n_listeners, sizeof(*px->listeners));
@@ -149,7 +233,10 @@ static int build_http_listeners(struct proxy *px, char *err, size_t len)
 			l->port = (uint16_t)(c->origin_lo + p);
 			l->addr_len = proxy_sockaddr(&c->origin_addrs[a], l->port, &l->addr);
 		}
-	return http_rt_create(px, err, len);
+	ret = app->create(px, &px->app_state, err, len);
+	if (!ret)
+		px->app = app;
+	return ret;
 }
 
 static int build_port_listeners(struct proxy *px, char *err, size_t len)
@@ -186,7 +273,8 @@ static int open_access_log(struct proxy *px, char *err, size_t len)
 
 static void proxy_free(struct proxy *px)
 {
-	http_rt_free(px->http);
+	if (px->app && px->app->free)
+		px->app->free(px->app_state);
 	for (size_t i = 0; px->lbs && i < px->n_lbs; i++)
 		lb_destroy(px->lbs[i]);
 	free(px->lbs);
@@ -200,6 +288,7 @@ static void proxy_free(struct proxy *px)
 int proxy_create(const struct proxy_cfg *cfg, struct proxy **out, char *err, size_t len)
 {
 	struct proxy *px = calloc(1, sizeof(*px));
+	const struct proxy_app_ops *app;
 	int ret;
 
 	*out = NULL;
@@ -212,7 +301,8 @@ int proxy_create(const struct proxy_cfg *cfg, struct proxy **out, char *err, siz
 		free(px);
 		return ret;
 	}
-	ret = cfg->http ? build_http_listeners(px, err, len) : build_port_listeners(px, err, len);
+	app = app_for(cfg);
+	ret = app ? build_app_listeners(px, app, err, len) : build_port_listeners(px, err, len);
 	if (!ret)
 		ret = open_access_log(px, err, len);
 	if (ret) {

@@ -17,16 +17,44 @@
 
 #include "aegis/maps.h"
 #include "engine/balancer.h"
+#include "engine/uring_ud.h"
 #include "config/proxy_config.h"
 
-struct http_rt;
+struct proxy;
+struct game_validator;
+
+/*
+ * An application protocol on a proxy's stream connections (HTTP today):
+ * the shared runtime built with the proxy and freed with it, and the
+ * worker family (uring_ud.h) serving its connections. The proxy knows
+ * applications only through these ops: the one whose wants() accepts a
+ * config takes the proxy. Any op but wants and create may be NULL.
+ */
+struct proxy_app_ops {
+	const char *name;
+	enum ud_family family;
+	bool (*wants)(const struct proxy_cfg *cfg);
+	/* Builds *state; 0, or -errno with err set and nothing left built
+	 * (balancers it added with proxy_lb_add stay with the proxy). */
+	int (*create)(struct proxy *px, void **state, char *err, size_t len);
+	void (*free)(void *state);
+	/* One line of its counters since the proxy started (drain log). */
+	void (*summary)(const void *state, char *buf, size_t len);
+	/* Appends " key=value..." totals over the live proxies of this
+	 * application to a status line; nothing if none of them is its own. */
+	void (*status)(struct proxy *const *live, size_t n, char *buf, size_t len);
+};
+
+/* Called once per application before any proxy is created. 0 or -ENOSPC. */
+int proxy_app_register(const struct proxy_app_ops *ops);
 
 struct proxy_listener {
 	int sock_type;			/* SOCK_STREAM or SOCK_DGRAM */
 	struct sockaddr_storage addr;
 	socklen_t addr_len;
 	uint16_t port;
-	struct lb *lb;			/* targets reachable from this port; NULL for http */
+	struct lb *lb;			/* targets reachable from this port; NULL: the
+					 * application chooses per request */
 };
 
 struct proxy_stats {
@@ -43,10 +71,12 @@ struct proxy {
 	struct proxy_cfg cfg;			/* owned copy */
 	struct proxy_listener *listeners;
 	size_t n_listeners;
-	struct lb **lbs;			/* distinct balancers (owned) */
+	struct lb **lbs;			/* distinct balancers (owned; proxy_lb_add) */
 	size_t n_lbs;
 	int access_fd;				/* -1: no access log */
-	struct http_rt *http;			/* protocol http only (http_rt.h) */
+	const struct proxy_app_ops *app;	/* NULL: plain TCP/UDP */
+	void *app_state;			/* the application's runtime */
+	const struct game_validator *game;	/* NULL: none (games/game.h) */
 	struct proxy_stats st;
 };
 
@@ -54,6 +84,27 @@ struct proxy {
 int proxy_create(const struct proxy_cfg *cfg, struct proxy **out, char *err, size_t len);
 void proxy_get(struct proxy *px);
 void proxy_put(struct proxy *px);
+
+/* The application runtime of px (NULL for plain TCP/UDP). */
+void *proxy_app_state(const struct proxy *px);
+const struct proxy_app_ops *proxy_app(const struct proxy *px);
+/* The drain-log summary of px's application; false when it has none. */
+bool proxy_app_summary(const struct proxy *px, char *buf, size_t len);
+/* Every application's status totals over the live proxies, appended. */
+void proxy_app_status(struct proxy *const *live, size_t n, char *buf, size_t len);
+/* The worker family serving px's listeners of sock_type. */
+enum ud_family proxy_family(const struct proxy *px, int sock_type);
+
+/* Hands a balancer to px, which destroys it with itself (the health
+ * checker probes every balancer in px->lbs). 0, or -ENOMEM after
+ * destroying lb. */
+int proxy_lb_add(struct proxy *px, struct lb *lb);
+
+/* Attaches a game validator (before the proxy starts; NULL detaches):
+ * TCP connections pass its first-bytes check before an upstream is
+ * chosen, UDP datagrams from clients its per-datagram verdict. */
+void proxy_game_attach(struct proxy *px, const struct game_validator *v);
+const struct game_validator *proxy_game(const struct proxy *px);
 
 /* Chooses an upstream for a new client. Returns the target index, or
  * -EHOSTUNREACH when no healthy target remains. */

@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include "engine/healthcheck.h"
-#include "http/http_rt.h"
 #include "lib/log.h"
 #include "engine/proxy.h"
 #include "engine/proxy_set.h"
@@ -57,12 +56,10 @@ static void drain(struct proxy_set *ps, struct proxy *px)
 		 (unsigned long long)atomic_load(&px->st.conns_active),
 		 (unsigned long long)atomic_load(&px->st.udp_sessions),
 		 px->cfg.drain_timeout_ms / 1000);
-	if (px->http) {
-		char sum[512];
+	char sum[512];
 
-		http_rt_summary(px->http, sum, sizeof(sum));
+	if (proxy_app_summary(px, sum, sizeof(sum)))
 		log_info("proxy %s: served %s", px->cfg.name, sum);
-	}
 }
 
 static void start_proxy(struct proxy_set *ps, struct proxy *px)
@@ -256,32 +253,6 @@ uint64_t proxy_set_shed(const struct proxy_set *ps)
 	return shed;
 }
 
-/* Totals of the live HTTP proxies, since each started; nothing without one. */
-static void http_status(const struct proxy_set *ps, char *buf, size_t len)
-{
-	uint64_t req = 0, blocked = 0, flagged = 0, bad = 0, up_err = 0;
-	bool any = false;
-
-	for (size_t i = 0; i < ps->n_live; i++) {
-		const struct http_stats *st;
-
-		if (!ps->live[i]->http)
-			continue;
-		st = &ps->live[i]->http->st;
-		any = true;
-		req += atomic_load_explicit(&st->requests, memory_order_relaxed);
-		blocked += atomic_load_explicit(&st->blocked, memory_order_relaxed);
-		flagged += atomic_load_explicit(&st->flagged, memory_order_relaxed);
-		bad += atomic_load_explicit(&st->hygiene, memory_order_relaxed);
-		up_err += atomic_load_explicit(&st->upstream_errors, memory_order_relaxed);
-	}
-	if (any)
-		snprintf(buf, len, " http_requests=%llu http_blocked=%llu http_flagged=%llu "
-			 "http_refused=%llu http_upstream_errors=%llu", (unsigned long long)req,
-			 (unsigned long long)blocked, (unsigned long long)flagged,
-			 (unsigned long long)bad, (unsigned long long)up_err);
-}
-
 void proxy_set_status(const struct proxy_set *ps, char *buf, size_t len)
 {
 	uint64_t conns = 0, udp = 0, shed = 0, enobufs = 0;
@@ -299,5 +270,5 @@ void proxy_set_status(const struct proxy_set *ps, char *buf, size_t len)
 			 (unsigned long long)shed, (unsigned long long)enobufs);
 
 	if (n > 0 && (size_t)n < len)
-		http_status(ps, buf + n, len - (size_t)n);
+		proxy_app_status(ps->live, ps->n_live, buf + n, len - (size_t)n);
 }

@@ -22,8 +22,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "games/game.h"
 #include "lib/log.h"
 #include "engine/proxy.h"
+#include "engine/slots.h"
 #include "engine/tcp_proxy.h"
 #include "engine/uring_ud.h"
 #include "engine/worker.h"
@@ -32,12 +34,16 @@
 #define SIDE_CLIENT	0
 #define SIDE_UP		1
 #define HDR_IN_MAX	256	/* PROXY header we accept, with TLVs */
-#define HDR_OUT_MAX	(PROXY_PP_MAX + HDR_IN_MAX)
+/* Client bytes held before the relay: read with a PROXY header, then
+ * what a game validator asks for. */
+#define HDR_HELD_MAX	(HDR_IN_MAX + AEGIS_GAME_FIRST_MAX)
+#define HDR_OUT_MAX	(PROXY_PP_MAX + HDR_HELD_MAX)
 
 enum tcp_state_id {
 	CONN_FREE,
 	CONN_NEW,		/* accepted, upstream not chosen yet */
 	CONN_PP_READ,		/* reading a PROXY header from a trusted peer */
+	CONN_FIRST_READ,	/* reading the first bytes a game validator judges */
 	CONN_CONNECTING,
 	CONN_PP_SEND,		/* sending our PROXY header (+ bytes read with theirs) */
 	CONN_RELAY,
@@ -56,8 +62,8 @@ struct tcp_side {
 };
 
 struct tcp_conn {
-	uint32_t gen;
-	uint32_t next;			/* free list / buffer-wait list */
+	struct slot slot;		/* generation, in-flight count (slots.h) */
+	uint32_t next;			/* buffer-wait list */
 	enum tcp_state_id state;
 	bool waiting;
 	int8_t first_eof;		/* side that half-closed first, -1: none */
@@ -65,20 +71,17 @@ struct tcp_conn {
 	unsigned int listener;
 	int target;
 	struct tcp_side s[2];
-	uint32_t inflight;
 	struct timer timer;
 	struct sockaddr_storage client, upstream;
 	socklen_t up_len;
 	uint64_t start_ms;
 	const char *reason;
-	unsigned char *hdr;		/* PP_READ: bytes in; PP_SEND: bytes out */
+	unsigned char *hdr;		/* PP_READ, FIRST_READ: bytes in; PP_SEND: out */
 	uint16_t hdr_len, hdr_off;
 };
 
 struct tcp_state {
-	struct tcp_conn *conns;
-	uint32_t n;
-	uint32_t free_head;		/* UINT32_MAX: none */
+	struct slot_table conns;	/* of struct tcp_conn */
 	uint32_t wait_head;		/* conns stopped on ENOBUFS */
 	uint16_t *bnext;		/* per buffer id: queue link */
 	uint32_t *blen;
@@ -90,43 +93,38 @@ static void kick_send(struct worker *w, struct tcp_conn *c, int to);
 
 static uint32_t conn_slot(struct worker *w, struct tcp_conn *c)
 {
-	return (uint32_t)(c - w->tcp->conns);
+	return slots_index(&w->tcp->conns, c);
 }
 
 static uint64_t conn_ud(struct worker *w, struct tcp_conn *c, enum ud_op op, int side)
 {
-	return ud_pack(op, conn_slot(w, c), c->gen, (unsigned int)side);
+	return ud_pack(op, conn_slot(w, c), c->slot.gen, (unsigned int)side);
 }
 
-int tcp_conns_init(struct worker *w)
+static int tcp_conns_init(struct worker *w)
 {
 	struct tcp_state *t = calloc(1, sizeof(*t));
 
 	if (!t)
 		return -ENOMEM;
 	w->tcp = t;
-	t->n = w->p.max_conns;
-	t->conns = calloc(t->n, sizeof(*t->conns));
+	t->wait_head = UINT32_MAX;
 	t->bnext = calloc(w->p.buf_count, sizeof(*t->bnext));
 	t->blen = calloc(w->p.buf_count, sizeof(*t->blen));
-	if (!t->conns || !t->bnext || !t->blen)
+	if (slots_init(&t->conns, w->p.max_conns, sizeof(struct tcp_conn)) || !t->bnext || !t->blen)
 		return -ENOMEM;
-	for (uint32_t i = 0; i < t->n; i++)
-		t->conns[i].next = i + 1 < t->n ? i + 1 : UINT32_MAX;
-	t->free_head = 0;
-	t->wait_head = UINT32_MAX;
 	return 0;
 }
 
-void tcp_conns_free(struct worker *w)
+static void tcp_conns_free(struct worker *w)
 {
 	struct tcp_state *t = w->tcp;
 
 	if (!t)
 		return;
-	for (uint32_t i = 0; t->conns && i < t->n; i++)
-		free(t->conns[i].hdr);
-	free(t->conns);
+	for (uint32_t i = 0; i < t->conns.n; i++)
+		free(((struct tcp_conn *)slots_at(&t->conns, i))->hdr);
+	slots_free(&t->conns);
 	free(t->bnext);
 	free(t->blen);
 	free(t);
@@ -169,18 +167,10 @@ static void q_release(struct worker *w, struct tcp_side *s)
 
 static struct tcp_conn *conn_alloc(struct worker *w)
 {
-	struct tcp_state *t = w->tcp;
-	struct tcp_conn *c;
-	uint32_t gen;
+	struct tcp_conn *c = slots_take(&w->tcp->conns);
 
-	if (t->free_head == UINT32_MAX)
+	if (!c)
 		return NULL;
-	c = &t->conns[t->free_head];
-	t->free_head = c->next;
-	gen = c->gen + 1;
-	free(c->hdr);
-	memset(c, 0, sizeof(*c));
-	c->gen = gen & UD_GEN_MASK;
 	c->next = UINT32_MAX;
 	c->state = CONN_NEW;
 	c->first_eof = -1;
@@ -218,15 +208,14 @@ static void conn_free(struct worker *w, struct tcp_conn *c)
 	c->hdr = NULL;
 	c->state = CONN_FREE;
 	c->px = NULL;
-	c->next = w->tcp->free_head;
-	w->tcp->free_head = conn_slot(w, c);
+	slots_put(&w->tcp->conns, c);
 	w->active--;
 	atomic_fetch_sub_explicit(&w->st.tcp_active, 1, memory_order_relaxed);
 }
 
 static void maybe_free(struct worker *w, struct tcp_conn *c)
 {
-	if (c->state == CONN_CLOSING && !c->inflight && !c->waiting)
+	if (c->state == CONN_CLOSING && !c->slot.inflight && !c->waiting)
 		conn_free(w, c);
 }
 
@@ -236,7 +225,7 @@ static void cancel_fd(struct worker *w, struct tcp_conn *c, int fd)
 
 	io_uring_prep_cancel_fd(sqe, fd, IORING_ASYNC_CANCEL_ALL);
 	io_uring_sqe_set_data64(sqe, conn_ud(w, c, UD_CANCEL, 0));
-	c->inflight++;
+	c->slot.inflight++;
 }
 
 /*
@@ -253,7 +242,7 @@ static void conn_close(struct worker *w, struct tcp_conn *c, const char *reason)
 	timer_del(&w->tw, &c->timer);
 	/* Closing an fd does not cancel its armed multishot requests. */
 	for (int i = 0; i < 2; i++)
-		if (c->s[i].fd >= 0 && c->inflight)
+		if (c->s[i].fd >= 0 && c->slot.inflight)
 			cancel_fd(w, c, c->s[i].fd);
 }
 
@@ -279,7 +268,7 @@ static uint64_t conn_deadline(struct tcp_conn *c)
 	uint64_t last = c->s[0].last_rx_ms > c->s[1].last_rx_ms ? c->s[0].last_rx_ms
 								 : c->s[1].last_rx_ms;
 
-	if (c->state == CONN_PP_READ)
+	if (c->state == CONN_PP_READ || c->state == CONN_FIRST_READ)
 		return c->start_ms + cfg->timeouts.connect_ms;
 	d = deadline_min(d, after(last, cfg->timeouts.idle_ms));
 	d = deadline_min(d, after(c->s[SIDE_CLIENT].last_rx_ms, cfg->timeouts.client_read_ms));
@@ -313,6 +302,8 @@ static const char *conn_expired(struct tcp_conn *c, uint64_t now)
 
 	if (c->state == CONN_PP_READ)
 		return now >= c->start_ms + cfg->timeouts.connect_ms ? "proxy_header_timeout" : NULL;
+	if (c->state == CONN_FIRST_READ)
+		return now >= c->start_ms + cfg->timeouts.connect_ms ? "handshake_timeout" : NULL;
 	if (drain && now >= drain)
 		return "drain_timeout";
 	if (d_idle && now >= d_idle)
@@ -370,7 +361,7 @@ static void arm_recv(struct worker *w, struct tcp_conn *c, int side)
 	sqe->buf_group = 0;
 	io_uring_sqe_set_data64(sqe, conn_ud(w, c, UD_RECV, side));
 	s->recv_armed = 1;
-	c->inflight++;
+	c->slot.inflight++;
 }
 
 static void pause_recv(struct worker *w, struct tcp_conn *c, int side)
@@ -379,7 +370,7 @@ static void pause_recv(struct worker *w, struct tcp_conn *c, int side)
 
 	io_uring_prep_cancel64(sqe, conn_ud(w, c, UD_RECV, side), 0);
 	io_uring_sqe_set_data64(sqe, conn_ud(w, c, UD_CANCEL, side));
-	c->inflight++;
+	c->slot.inflight++;
 	c->s[side].paused = 1;
 }
 
@@ -429,7 +420,7 @@ static void kick_send(struct worker *w, struct tcp_conn *c, int to)
 	io_uring_sqe_set_data64(sqe, conn_ud(w, c, UD_SEND, to));
 	dst->send_busy = 1;
 	dst->send_since_ms = w->now_ms;
-	c->inflight++;
+	c->slot.inflight++;
 	send_deadline(w, c, to);
 }
 
@@ -449,14 +440,14 @@ static void buffers_wait(struct worker *w, struct tcp_conn *c, int side)
  * connections leave the list at once, buffers or not: they hold queued
  * buffers that only their freeing returns.
  */
-void tcp_resume_waiters(struct worker *w)
+static void tcp_resume_waiters(struct worker *w)
 {
 	struct tcp_state *t = w->tcp;
 	bool have_bufs = w->bufs_free > w->p.buf_count / 8;
 	uint32_t *link = &t->wait_head;
 
 	while (*link != UINT32_MAX) {
-		struct tcp_conn *c = &t->conns[*link];
+		struct tcp_conn *c = slots_at(&t->conns, *link);
 
 		if (c->state != CONN_CLOSING && !have_bufs) {
 			link = &c->next;
@@ -481,7 +472,7 @@ static void on_recv(struct worker *w, struct tcp_conn *c, int side, struct io_ur
 
 	if (!(cqe->flags & IORING_CQE_F_MORE)) {
 		s->recv_armed = 0;
-		c->inflight--;
+		c->slot.inflight--;
 	}
 	if (res > 0) {
 		uint16_t bid = (uint16_t)(cqe->flags >> IORING_CQE_BUFFER_SHIFT);
@@ -519,7 +510,7 @@ static void on_send(struct worker *w, struct tcp_conn *c, int to, struct io_urin
 {
 	struct tcp_side *dst = &c->s[to], *src = &c->s[!to];
 
-	c->inflight--;
+	c->slot.inflight--;
 	dst->send_busy = 0;
 	dst->send_since_ms = 0;
 	if (c->state != CONN_RELAY) {
@@ -558,12 +549,12 @@ static void send_hdr(struct worker *w, struct tcp_conn *c)
 	io_uring_prep_send(sqe, c->s[SIDE_UP].fd, c->hdr + c->hdr_off, c->hdr_len - c->hdr_off,
 			   MSG_NOSIGNAL);
 	io_uring_sqe_set_data64(sqe, conn_ud(w, c, UD_SEND, SIDE_UP));
-	c->inflight++;
+	c->slot.inflight++;
 }
 
 static void on_hdr_sent(struct worker *w, struct tcp_conn *c, struct io_uring_cqe *cqe)
 {
-	c->inflight--;
+	c->slot.inflight--;
 	if (c->state != CONN_PP_SEND) {
 		return;
 	}
@@ -623,6 +614,7 @@ static void after_connect(struct worker *w, struct tcp_conn *c)
 }
 
 static void start_connect(struct worker *w, struct tcp_conn *c);
+static void first_check(struct worker *w, struct tcp_conn *c);
 
 static void read_pp(struct worker *w, struct tcp_conn *c)
 {
@@ -631,7 +623,7 @@ static void read_pp(struct worker *w, struct tcp_conn *c)
 	io_uring_prep_recv(sqe, c->s[SIDE_CLIENT].fd, c->hdr + c->hdr_len,
 			   HDR_IN_MAX - c->hdr_len, 0);
 	io_uring_sqe_set_data64(sqe, conn_ud(w, c, UD_RECV, SIDE_CLIENT));
-	c->inflight++;
+	c->slot.inflight++;
 }
 
 static void on_pp_read(struct worker *w, struct tcp_conn *c, struct io_uring_cqe *cqe)
@@ -639,7 +631,7 @@ static void on_pp_read(struct worker *w, struct tcp_conn *c, struct io_uring_cqe
 	size_t used = 0;
 	int ret;
 
-	c->inflight--;
+	c->slot.inflight--;
 	if (c->state != CONN_PP_READ) {
 		return;
 	}
@@ -658,7 +650,63 @@ static void on_pp_read(struct worker *w, struct tcp_conn *c, struct io_uring_cqe
 		return;
 	}
 	c->hdr_off = (uint16_t)used;	/* the rest is client payload */
-	start_connect(w, c);
+	if (proxy_game(c->px))
+		first_check(w, c);
+	else
+		start_connect(w, c);
+}
+
+/* ---- first bytes (games seam) ---- */
+
+/* Reads on after the held bytes, up to AEGIS_GAME_FIRST_MAX of payload. */
+static void read_first(struct worker *w, struct tcp_conn *c)
+{
+	struct io_uring_sqe *sqe = worker_sqe(w);
+	size_t room = (size_t)c->hdr_off + AEGIS_GAME_FIRST_MAX - c->hdr_len;
+
+	c->state = CONN_FIRST_READ;
+	io_uring_prep_recv(sqe, c->s[SIDE_CLIENT].fd, c->hdr + c->hdr_len, room, 0);
+	io_uring_sqe_set_data64(sqe, conn_ud(w, c, UD_RECV, SIDE_CLIENT));
+	c->slot.inflight++;
+	conn_arm_timer(w, c);
+}
+
+/*
+ * The validator judges the client's first bytes before an upstream is
+ * chosen: junk never costs an upstream connection. Passed bytes go
+ * upstream first, as those read with a PROXY header do.
+ */
+static void first_check(struct worker *w, struct tcp_conn *c)
+{
+	size_t have = (size_t)c->hdr_len - c->hdr_off;
+	struct game_verdict v;
+
+	if (!have) {
+		read_first(w, c);
+		return;
+	}
+	v = game_tcp_first(proxy_game(c->px), c->hdr + c->hdr_off, have);
+	if (v.kind == GAME_VERDICT_PASS)
+		start_connect(w, c);
+	else if (v.kind == GAME_VERDICT_MORE)
+		read_first(w, c);
+	else
+		conn_close(w, c, game_reason_name(v.reason));
+}
+
+static void on_first_read(struct worker *w, struct tcp_conn *c, struct io_uring_cqe *cqe)
+{
+	c->slot.inflight--;
+	if (c->state != CONN_FIRST_READ)
+		return;
+	if (cqe->res <= 0) {
+		conn_close(w, c, cqe->res ? "client_error" : "client_closed");
+		return;
+	}
+	c->hdr_len += (uint16_t)cqe->res;
+	c->s[SIDE_CLIENT].bytes += (uint64_t)cqe->res;
+	c->s[SIDE_CLIENT].last_rx_ms = w->now_ms;
+	first_check(w, c);
 }
 
 /* ---- connect ---- */
@@ -693,14 +741,14 @@ static void start_connect(struct worker *w, struct tcp_conn *c)
 	sqe = worker_sqe(w);
 	io_uring_prep_link_timeout(sqe, &ts, 0);
 	io_uring_sqe_set_data64(sqe, conn_ud(w, c, UD_CONNECT_TIMEOUT, SIDE_UP));
-	c->inflight += 2;
+	c->slot.inflight += 2;
 	/* The timespec is read at submission: submit before it goes out of scope. */
 	io_uring_submit(&w->ring);
 }
 
 static void on_connect(struct worker *w, struct tcp_conn *c, struct io_uring_cqe *cqe)
 {
-	c->inflight--;
+	c->slot.inflight--;
 	if (c->state != CONN_CONNECTING) {
 		return;
 	}
@@ -714,12 +762,12 @@ static void on_connect(struct worker *w, struct tcp_conn *c, struct io_uring_cqe
 
 /* ---- entry points ---- */
 
-void tcp_accept(struct worker *w, struct worker_listener *l, int fd)
+static void tcp_accept(struct worker *w, struct worker_listener *l, int fd)
 {
 	struct proxy *px = l->px;
 	struct tcp_conn *c = NULL;
 	socklen_t sl = sizeof(struct sockaddr_storage);
-	bool admitted;
+	bool admitted, trusted;
 
 	atomic_fetch_add_explicit(&w->st.accepted, 1, memory_order_relaxed);
 	admitted = proxy_conn_admit(px);
@@ -740,10 +788,13 @@ void tcp_accept(struct worker *w, struct worker_listener *l, int fd)
 	c->s[SIDE_CLIENT].last_rx_ms = c->s[SIDE_UP].last_rx_ms = w->now_ms;
 	c->s[SIDE_CLIENT].fd = fd;
 	getpeername(fd, (struct sockaddr *)&c->client, &sl);
-	if (!proxy_trusts(px, &c->client)) {
+	trusted = proxy_trusts(px, &c->client);
+	if (!trusted && !proxy_game(px)) {
 		start_connect(w, c);
 	} else if (!(c->hdr = malloc(HDR_OUT_MAX))) {
 		conn_close(w, c, "out_of_memory");
+	} else if (!trusted) {
+		first_check(w, c);
 	} else {
 		c->state = CONN_PP_READ;
 		read_pp(w, c);
@@ -752,16 +803,14 @@ void tcp_accept(struct worker *w, struct worker_listener *l, int fd)
 	maybe_free(w, c);
 }
 
-void tcp_complete(struct worker *w, struct io_uring_cqe *cqe)
+static void tcp_complete(struct worker *w, struct io_uring_cqe *cqe)
 {
 	uint32_t slot = ud_slot(cqe->user_data);
 	int side = (int)ud_side(cqe->user_data);
 	struct tcp_conn *c;
 
-	if (!w->tcp || slot >= w->tcp->n)
-		return;
-	c = &w->tcp->conns[slot];
-	if (c->state == CONN_FREE || c->gen != ud_gen(cqe->user_data)) {
+	c = w->tcp ? slots_lookup(&w->tcp->conns, slot, ud_gen(cqe->user_data)) : NULL;
+	if (!c || c->state == CONN_FREE) {
 		/* Stale: only a buffer it carries needs returning. */
 		if (cqe->res > 0 && (cqe->flags & IORING_CQE_F_BUFFER))
 			worker_buf_return(w, (uint16_t)(cqe->flags >> IORING_CQE_BUFFER_SHIFT));
@@ -769,7 +818,9 @@ void tcp_complete(struct worker *w, struct io_uring_cqe *cqe)
 	}
 	switch (ud_op(cqe->user_data)) {
 	case UD_RECV:
-		if (c->state == CONN_PP_READ || (c->state == CONN_CLOSING && !(cqe->flags & IORING_CQE_F_BUFFER) && cqe->res > 0))
+		if (c->state == CONN_FIRST_READ)
+			on_first_read(w, c, cqe);
+		else if (c->state == CONN_PP_READ || (c->state == CONN_CLOSING && !(cqe->flags & IORING_CQE_F_BUFFER) && cqe->res > 0))
 			on_pp_read(w, c, cqe);
 		else
 			on_recv(w, c, side, cqe);
@@ -785,7 +836,7 @@ void tcp_complete(struct worker *w, struct io_uring_cqe *cqe)
 		break;
 	case UD_CONNECT_TIMEOUT:
 	case UD_CANCEL:
-		c->inflight--;
+		c->slot.inflight--;
 		break;
 	default:
 		break;
@@ -793,12 +844,12 @@ void tcp_complete(struct worker *w, struct io_uring_cqe *cqe)
 	maybe_free(w, c);
 }
 
-void tcp_close_all(struct worker *w, const char *reason)
+static void tcp_close_all(struct worker *w, const char *reason)
 {
 	struct tcp_state *t = w->tcp;
 
-	for (uint32_t i = 0; t && i < t->n && w->active; i++) {
-		struct tcp_conn *c = &t->conns[i];
+	for (uint32_t i = 0; t && i < t->conns.n && w->active; i++) {
+		struct tcp_conn *c = slots_at(&t->conns, i);
 
 		if (c->state != CONN_FREE && c->state != CONN_CLOSING) {
 			conn_close(w, c, reason);
@@ -808,14 +859,30 @@ void tcp_close_all(struct worker *w, const char *reason)
 }
 
 /* A proxy started draining: its connections must see the new deadline. */
-void tcp_drain(struct worker *w, struct proxy *px)
+static void tcp_drain(struct worker *w, struct proxy *px)
 {
 	struct tcp_state *t = w->tcp;
 
-	for (uint32_t i = 0; t && i < t->n; i++) {
-		struct tcp_conn *c = &t->conns[i];
+	for (uint32_t i = 0; t && i < t->conns.n; i++) {
+		struct tcp_conn *c = slots_at(&t->conns, i);
 
 		if (c->px == px && c->state != CONN_FREE && c->state != CONN_CLOSING)
 			conn_arm_timer(w, c);
 	}
+}
+
+static const struct worker_proto tcp_proto = {
+	.name = "tcp",
+	.init = tcp_conns_init,
+	.free = tcp_conns_free,
+	.accept = tcp_accept,
+	.complete = tcp_complete,
+	.drain = tcp_drain,
+	.close_all = tcp_close_all,
+	.resume = tcp_resume_waiters,
+};
+
+void tcp_proxy_register(void)
+{
+	worker_proto_register(UD_FAM_TCP, &tcp_proto);
 }

@@ -15,8 +15,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "games/game.h"
 #include "lib/log.h"
 #include "engine/proxy.h"
+#include "engine/slots.h"
 #include "engine/udp_proxy.h"
 #include "engine/uring_ud.h"
 #include "engine/worker.h"
@@ -48,17 +50,15 @@ struct udp_sock {
 };
 
 struct udp_session {
-	uint32_t gen;
-	uint32_t next;			/* free list */
+	struct slot slot;		/* generation, in-flight count, live (slots.h) */
 	uint32_t chain;			/* hash chain */
-	bool live, closing;
+	bool closing;
 	struct udp_sock *us;		/* the socket the client talks to */
 	struct proxy *px;
 	unsigned int listener;
 	int target;
 	int fd;				/* connected to the upstream */
 	bool recv_armed, wait_bufs;
-	uint32_t inflight;
 	struct sockaddr_storage client;	/* the real client (key, logs, balancing) */
 	struct sockaddr_storage reply_to;	/* who sent it: the client or a trusted LB */
 	struct pktinfo_any local;		/* the address it was sent to */
@@ -85,8 +85,8 @@ struct udp_send {
 };
 
 struct udp_state {
-	struct udp_session *s;
-	uint32_t n, free_head, live;
+	struct slot_table sessions;	/* of struct udp_session */
+	struct udp_session *s;		/* sessions.base, typed */
 	uint32_t *buckets, nbuckets;
 	struct udp_send *sends;		/* indexed by buffer id */
 	struct msghdr tmpl;		/* recvmsg layout: name, no control */
@@ -110,39 +110,37 @@ static void sock_put(struct udp_state *u, struct udp_sock *us)
 
 static void session_close(struct worker *w, struct udp_session *s, const char *reason);
 
-int udp_init(struct worker *w)
+static int udp_init(struct worker *w)
 {
 	struct udp_state *u = calloc(1, sizeof(*u));
 
 	if (!u)
 		return -ENOMEM;
 	w->udp = u;
-	u->n = w->p.max_udp_sessions;
 	u->nbuckets = 1;
-	while (u->nbuckets < u->n * 2)
+	while (u->nbuckets < w->p.max_udp_sessions * 2)
 		u->nbuckets <<= 1;
-	u->s = calloc(u->n, sizeof(*u->s));
+	if (slots_init(&u->sessions, w->p.max_udp_sessions, sizeof(struct udp_session)))
+		return -ENOMEM;
+	u->s = (struct udp_session *)u->sessions.base;
 	u->buckets = malloc(u->nbuckets * sizeof(*u->buckets));
 	u->sends = calloc(w->p.buf_count, sizeof(*u->sends));
-	if (!u->s || !u->buckets || !u->sends)
+	if (!u->buckets || !u->sends)
 		return -ENOMEM;
 	memset(u->buckets, 0xff, u->nbuckets * sizeof(*u->buckets));
-	for (uint32_t i = 0; i < u->n; i++)
-		u->s[i].next = i + 1 < u->n ? i + 1 : NONE;
-	u->free_head = 0;
 	u->tmpl.msg_namelen = sizeof(struct sockaddr_storage);
 	u->tmpl.msg_controllen = CMSG_SPACE(sizeof(struct in6_pktinfo));
 	return 0;
 }
 
-void udp_free(struct worker *w)
+static void udp_free(struct worker *w)
 {
 	struct udp_state *u = w->udp;
 
 	if (!u)
 		return;
-	for (uint32_t i = 0; u->s && i < u->n; i++)
-		if (u->s[i].live) {
+	for (uint32_t i = 0; i < u->sessions.n; i++)
+		if (u->s[i].slot.live) {
 			if (u->s[i].fd >= 0)
 				close(u->s[i].fd);
 			proxy_put(u->s[i].px);
@@ -154,16 +152,16 @@ void udp_free(struct worker *w)
 		free(u->socks);
 		u->socks = n;
 	}
-	free(u->s);
+	slots_free(&u->sessions);
 	free(u->buckets);
 	free(u->sends);
 	free(u);
 	w->udp = NULL;
 }
 
-bool udp_active(struct worker *w)
+static bool udp_active(struct worker *w)
 {
-	return w->udp && w->udp->live;
+	return w->udp && w->udp->sessions.live;
 }
 
 /* ---- session table ---- */
@@ -258,17 +256,14 @@ static void session_free(struct worker *w, struct udp_session *s)
 		u->waiting--;
 	sock_put(u, s->us);
 	s->us = NULL;
-	s->live = false;
 	s->px = NULL;
-	s->next = u->free_head;
-	u->free_head = (uint32_t)(s - u->s);
-	u->live--;
+	slots_put(&u->sessions, s);
 	atomic_fetch_sub_explicit(&w->st.udp_sessions, 1, memory_order_relaxed);
 }
 
 static void session_maybe_free(struct worker *w, struct udp_session *s)
 {
-	if (s->live && s->closing && !s->inflight)
+	if (s->slot.live && s->closing && !s->slot.inflight)
 		session_free(w, s);
 }
 
@@ -280,7 +275,7 @@ static void session_close(struct worker *w, struct udp_session *s, const char *r
 	s->reason = reason;
 	timer_del(&w->tw, &s->timer);
 	session_unhash(w->udp, s);
-	if (s->inflight) {
+	if (s->slot.inflight) {
 		struct io_uring_sqe *sqe = worker_sqe(w);
 
 		io_uring_prep_cancel_fd(sqe, s->fd, IORING_ASYNC_CANCEL_ALL);
@@ -300,9 +295,9 @@ static void session_arm_recv(struct worker *w, struct udp_session *s)
 	io_uring_prep_recv_multishot(sqe, s->fd, NULL, 0, 0);
 	sqe->flags |= IOSQE_BUFFER_SELECT;
 	sqe->buf_group = 0;
-	io_uring_sqe_set_data64(sqe, ud_pack(UD_UDP_UP_RECV, idx, s->gen, 0));
+	io_uring_sqe_set_data64(sqe, ud_pack(UD_UDP_UP_RECV, idx, s->slot.gen, 0));
 	s->recv_armed = true;
-	s->inflight++;
+	s->slot.inflight++;
 }
 
 static struct udp_session *session_new(struct worker *w, struct worker_listener *l,
@@ -310,20 +305,14 @@ static struct udp_session *session_new(struct worker *w, struct worker_listener 
 				       const struct sockaddr_storage *sender, socklen_t slen)
 {
 	struct udp_state *u = w->udp;
-	struct udp_session *s;
-	uint32_t idx, gen, h, next_free;
+	struct udp_session *s = slots_take(&u->sessions);
+	uint32_t idx, h;
 
-	if (u->free_head == NONE) {
+	if (!s) {
 		atomic_fetch_add_explicit(&w->st.udp_shed, 1, memory_order_relaxed);
 		return NULL;
 	}
-	idx = u->free_head;
-	s = &u->s[idx];
-	gen = (s->gen + 1) & UD_GEN_MASK;
-	next_free = s->next;
-	memset(s, 0, sizeof(*s));
-	s->gen = gen;
-	s->next = next_free;
+	idx = slots_index(&u->sessions, s);
 	s->fd = -1;
 	s->px = l->px;
 	s->listener = l->index;
@@ -333,13 +322,16 @@ static struct udp_session *session_new(struct worker *w, struct worker_listener 
 	s->reply_len = slen;
 	s->target = proxy_pick(s->px, s->listener, client, w->now_ms * 1000000ull, &w->rng,
 			       &s->upstream, &s->up_len);
-	if (s->target < 0)
+	if (s->target < 0) {
+		slots_put(&u->sessions, s);
 		return NULL;
+	}
 	s->fd = socket(s->upstream.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (s->fd < 0 || connect(s->fd, (struct sockaddr *)&s->upstream, s->up_len)) {
 		if (s->fd >= 0)
 			close(s->fd);
 		proxy_release(s->px, s->listener, s->target);
+		slots_put(&u->sessions, s);
 		return NULL;
 	}
 	if (s->px->cfg.pp_send == PROXY_PP_V2) {
@@ -351,9 +343,6 @@ static struct udp_session *session_new(struct worker *w, struct worker_listener 
 		n = proxy_pp_encode(s->px, SOCK_DGRAM, client, &local, s->pp, sizeof(s->pp));
 		s->pp_len = n > 0 ? (uint16_t)n : 0;
 	}
-	u->free_head = s->next;
-	s->live = true;
-	u->live++;
 	h = addr_hash(s->us, client) & (u->nbuckets - 1);
 	s->chain = u->buckets[h];
 	u->buckets[h] = idx;
@@ -447,6 +436,25 @@ static bool read_pktinfo(struct io_uring_recvmsg_out *o, struct msghdr *tmpl,
 	return false;
 }
 
+/*
+ * The proxy's game validator judges each client datagram before it opens
+ * a session or goes upstream (games seam). False: drop it; a CLOSE
+ * verdict also ends the session.
+ */
+static bool game_pass(struct worker *w, struct proxy *px, struct udp_session *s,
+		      const void *payload, size_t len)
+{
+	const struct game_validator *v = proxy_game(px);
+	struct game_verdict r;
+
+	if (!v)
+		return true;
+	r = game_udp_datagram(v, payload, len, !s);
+	if (r.kind == GAME_VERDICT_CLOSE && s)
+		session_close(w, s, game_reason_name(r.reason));
+	return r.kind == GAME_VERDICT_PASS;
+}
+
 /* A client datagram on a listener. */
 static void on_listener_recv(struct worker *w, unsigned int slot, struct io_uring_cqe *cqe)
 {
@@ -480,6 +488,8 @@ static void on_listener_recv(struct worker *w, unsigned int slot, struct io_urin
 		plen -= (unsigned int)used;
 	}
 	s = session_find(w->udp, l->us, &client);
+	if (!game_pass(w, l->px, s, payload, plen))
+		goto drop;
 	if (!s && !l->closing && !atomic_load_explicit(&l->px->draining, memory_order_relaxed))
 		s = session_new(w, l, &client, &sender, o->namelen);
 	if (!s)
@@ -490,9 +500,9 @@ static void on_listener_recv(struct worker *w, unsigned int slot, struct io_urin
 	}
 	s->last_ms = w->now_ms;
 	s->bytes_in += plen;
-	s->inflight++;
+	s->slot.inflight++;
 	send_datagram(w, bid, s->fd, s->pp, s->pp_len, payload, plen, NULL, 0, NULL,
-		      (uint32_t)(s - w->udp->s), s->gen);
+		      (uint32_t)(s - w->udp->s), s->slot.gen);
 	atomic_fetch_add_explicit(&l->px->st.udp_datagrams_in, 1, memory_order_relaxed);
 	return;
 drop:
@@ -524,17 +534,17 @@ static void on_session_cqe(struct worker *w, struct io_uring_cqe *cqe)
 	uint32_t idx = ud_slot(cqe->user_data);
 	struct udp_session *s;
 
-	if (idx >= w->udp->n)
+	if (idx >= w->udp->sessions.n)
 		return;
-	s = &w->udp->s[idx];
-	if (!s->live || s->gen != ud_gen(cqe->user_data)) {
+	s = slots_lookup(&w->udp->sessions, idx, ud_gen(cqe->user_data));
+	if (!s) {
 		if (cqe->res > 0 && (cqe->flags & IORING_CQE_F_BUFFER))
 			worker_buf_return(w, (uint16_t)(cqe->flags >> IORING_CQE_BUFFER_SHIFT));
 		return;
 	}
 	if (!(cqe->flags & IORING_CQE_F_MORE)) {
 		s->recv_armed = false;
-		s->inflight--;
+		s->slot.inflight--;
 	}
 	if (cqe->res > 0)
 		on_upstream_recv(w, s, cqe);
@@ -555,19 +565,18 @@ static void on_send(struct worker *w, struct io_uring_cqe *cqe)
 	struct udp_send *c = &w->udp->sends[bid];
 
 	worker_buf_return(w, bid);
-	if (c->session == NONE || c->session >= w->udp->n)
-		return;
-	struct udp_session *s = &w->udp->s[c->session];
+	struct udp_session *s = c->session == NONE ? NULL :
+				slots_lookup(&w->udp->sessions, c->session, c->gen);
 
-	if (!s->live || s->gen != c->gen)
+	if (!s)
 		return;
-	s->inflight--;
+	s->slot.inflight--;
 	if (cqe->res < 0 && cqe->res != -ECANCELED && !s->closing)
 		session_close(w, s, "upstream_error");
 	session_maybe_free(w, s);
 }
 
-void udp_arm_listener(struct worker *w, unsigned int slot)
+static void udp_arm_listener(struct worker *w, unsigned int slot)
 {
 	struct worker_listener *l = &w->listeners[slot];
 	struct io_uring_sqe *sqe;
@@ -586,7 +595,7 @@ void udp_arm_listener(struct worker *w, unsigned int slot)
 
 /* Opens a listener's socket, or takes over the one a drained listener
  * left for the same address and port. Returns the fd or -errno. */
-int udp_listener_open(struct worker *w, unsigned int slot, const struct sockaddr_storage *addr,
+static int udp_listener_open(struct worker *w, unsigned int slot, const struct sockaddr_storage *addr,
 		      int (*open_socket)(const void *arg), const void *arg)
 {
 	struct worker_listener *l = &w->listeners[slot];
@@ -624,7 +633,7 @@ int udp_listener_open(struct worker *w, unsigned int slot, const struct sockaddr
  * end_sessions (stop) ends this proxy's sessions too: nothing is left to
  * compete with a new daemon's sockets.
  */
-void udp_close_listener(struct worker *w, unsigned int slot, bool end_sessions)
+static void udp_close_listener(struct worker *w, unsigned int slot, bool end_sessions)
 {
 	struct worker_listener *l = &w->listeners[slot];
 	struct udp_sock *us = l->us;
@@ -639,8 +648,8 @@ void udp_close_listener(struct worker *w, unsigned int slot, bool end_sessions)
 		io_uring_sqe_set_data64(sqe, ud_pack(UD_NONE, 0, 0, 0));
 	}
 	if (end_sessions)
-		for (uint32_t i = 0; i < w->udp->n; i++)
-			if (w->udp->s[i].live && w->udp->s[i].px == px)
+		for (uint32_t i = 0; i < w->udp->sessions.n; i++)
+			if (w->udp->s[i].slot.live && w->udp->s[i].px == px)
 				session_close(w, &w->udp->s[i], "shutdown");
 	us->has_listener = false;
 	l->us = NULL;
@@ -650,7 +659,7 @@ void udp_close_listener(struct worker *w, unsigned int slot, bool end_sessions)
 	proxy_put(px);
 }
 
-void udp_complete(struct worker *w, struct io_uring_cqe *cqe)
+static void udp_complete(struct worker *w, struct io_uring_cqe *cqe)
 {
 	uint32_t slot = ud_slot(cqe->user_data);
 
@@ -683,7 +692,7 @@ void udp_complete(struct worker *w, struct io_uring_cqe *cqe)
 	}
 }
 
-void udp_resume_waiters(struct worker *w)
+static void udp_resume_waiters(struct worker *w)
 {
 	struct udp_state *u = w->udp;
 
@@ -694,12 +703,12 @@ void udp_resume_waiters(struct worker *w)
 		    w->bufs_free > w->p.buf_count / 8)
 			udp_arm_listener(w, i);
 	}
-	for (uint32_t i = 0; u && u->waiting && i < u->n; i++) {
+	for (uint32_t i = 0; u && u->waiting && i < u->sessions.n; i++) {
 		struct udp_session *s = &u->s[i];
 
 		if (w->bufs_free <= w->p.buf_count / 8)
 			return;
-		if (!s->live || !s->wait_bufs)
+		if (!s->slot.live || !s->wait_bufs)
 			continue;
 		s->wait_bufs = false;
 		u->waiting--;
@@ -707,28 +716,47 @@ void udp_resume_waiters(struct worker *w)
 	}
 }
 
-void udp_close_all(struct worker *w, const char *reason)
+static void udp_close_all(struct worker *w, const char *reason)
 {
 	struct udp_state *u = w->udp;
 
 	for (unsigned int i = 0; u && i < w->n_listeners; i++)
 		if (w->listeners[i].sock_type == SOCK_DGRAM && w->listeners[i].us)
 			udp_close_listener(w, i, false);
-	for (uint32_t i = 0; u && i < u->n && u->live; i++)
-		if (u->s[i].live && !u->s[i].closing)
+	for (uint32_t i = 0; u && i < u->sessions.n && u->sessions.live; i++)
+		if (u->s[i].slot.live && !u->s[i].closing)
 			session_close(w, &u->s[i], reason);
 }
 
-void udp_drain(struct worker *w, struct proxy *px)
+static void udp_drain(struct worker *w, struct proxy *px)
 {
 	struct udp_state *u = w->udp;
 	uint64_t drain = atomic_load_explicit(&px->drain_deadline_ms, memory_order_relaxed);
 
-	for (uint32_t i = 0; u && drain && i < u->n; i++) {
+	for (uint32_t i = 0; u && drain && i < u->sessions.n; i++) {
 		struct udp_session *s = &u->s[i];
 
-		if (s->live && !s->closing && s->px == px &&
+		if (s->slot.live && !s->closing && s->px == px &&
 		    s->last_ms + px->cfg.timeouts.udp_session_ms > drain)
 			timer_add(&w->tw, &s->timer, drain, session_timer);
 	}
+}
+
+static const struct worker_proto udp_proto = {
+	.name = "udp",
+	.init = udp_init,
+	.free = udp_free,
+	.complete = udp_complete,
+	.drain = udp_drain,
+	.close_all = udp_close_all,
+	.resume = udp_resume_waiters,
+	.active = udp_active,
+	.listener_open = udp_listener_open,
+	.listener_arm = udp_arm_listener,
+	.listener_close = udp_close_listener,
+};
+
+void udp_proxy_register(void)
+{
+	worker_proto_register(UD_FAM_UDP, &udp_proto);
 }

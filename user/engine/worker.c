@@ -2,7 +2,7 @@
 /*
  * Worker thread: ring and buffer setup with feature probing, listeners,
  * the command queue, and the completion loop; see worker.h. Protocol
- * work is in tcp_proxy.c and udp_proxy.c.
+ * work is behind struct worker_proto: the loop knows none by name.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -19,13 +19,32 @@
 
 #include "lib/log.h"
 #include "engine/proxy.h"
-#include "http/http_proxy.h"
-#include "engine/tcp_proxy.h"
-#include "engine/udp_proxy.h"
 #include "engine/uring_ud.h"
 #include "engine/worker.h"
 
 #define BGID 0
+
+/* Written before any worker starts, only read afterwards. */
+static const struct worker_proto *protos[UD_FAM_COUNT];
+
+void worker_proto_register(enum ud_family fam, const struct worker_proto *ops)
+{
+	if (fam > UD_FAM_WORKER && fam < UD_FAM_COUNT)
+		protos[fam] = ops;
+}
+
+/* Calls op on every registered protocol, in family order. */
+#define FOR_EACH_PROTO(op, ...)						\
+	do {								\
+		for (int f_ = UD_FAM_WORKER + 1; f_ < UD_FAM_COUNT; f_++)	\
+			if (protos[f_] && protos[f_]->op)			\
+				protos[f_]->op(__VA_ARGS__);		\
+	} while (0)
+
+static const struct worker_proto *listener_proto(const struct worker_listener *l)
+{
+	return protos[l->fam];
+}
 
 uint64_t worker_now_ms(struct worker *w)
 {
@@ -225,10 +244,12 @@ void worker_arm_listener(struct worker *w, unsigned int slot)
 	struct worker_listener *l = &w->listeners[slot];
 	struct io_uring_sqe *sqe;
 
+	const struct worker_proto *ops = listener_proto(l);
+
 	if (l->armed || l->closing || l->fd < 0)
 		return;
-	if (l->sock_type == SOCK_DGRAM) {
-		udp_arm_listener(w, slot);
+	if (ops && ops->listener_arm) {
+		ops->listener_arm(w, slot);
 		return;
 	}
 	sqe = worker_sqe(w);
@@ -261,9 +282,16 @@ static void add_proxy(struct worker *w, struct proxy *px)
 			return;
 		}
 		struct worker_listener *l = &w->listeners[slot];
+		enum ud_family fam = proxy_family(px, pl->sock_type);
+		const struct worker_proto *ops = protos[fam];
 
-		if (pl->sock_type == SOCK_DGRAM)
-			fd = udp_listener_open(w, (unsigned int)slot, &pl->addr, listener_socket, pl);
+		if (!ops) {
+			log_error("worker %d: %s: no %s protocol in this build", w->id,
+				  px->cfg.name, pl->sock_type == SOCK_DGRAM ? "udp" : "stream");
+			continue;
+		}
+		if (ops->listener_open)
+			fd = ops->listener_open(w, (unsigned int)slot, &pl->addr, listener_socket, pl);
 		else
 			fd = listener_socket(pl);
 		if (fd < 0) {
@@ -278,6 +306,7 @@ static void add_proxy(struct worker *w, struct proxy *px)
 		l->px = px;
 		l->index = (unsigned int)i;
 		l->sock_type = pl->sock_type;
+		l->fam = fam;
 		proxy_get(px);
 		worker_arm_listener(w, (unsigned int)slot);
 	}
@@ -287,16 +316,15 @@ static void add_proxy(struct worker *w, struct proxy *px)
  * until they end or the proxy's drain deadline passes. */
 static void drain_proxy(struct worker *w, struct proxy *px)
 {
-	tcp_drain(w, px);
-	udp_drain(w, px);
-	http_drain(w, px);
+	FOR_EACH_PROTO(drain, w, px);
 	for (unsigned int i = 0; i < w->n_listeners; i++) {
 		struct worker_listener *l = &w->listeners[i];
+		const struct worker_proto *ops = listener_proto(l);
 
 		if (l->px != px || l->fd < 0)
 			continue;
-		if (l->sock_type == SOCK_DGRAM) {
-			udp_close_listener(w, i, atomic_load(&px->stopping));
+		if (ops && ops->listener_close) {
+			ops->listener_close(w, i, atomic_load(&px->stopping));
 			continue;
 		}
 		/* Leave the SO_REUSEPORT group now: the pending accept keeps the
@@ -384,12 +412,12 @@ static void on_accept(struct worker *w, struct io_uring_cqe *cqe)
 	if (!(cqe->flags & IORING_CQE_F_MORE))
 		l->armed = false;
 	if (cqe->res >= 0) {
-		if (l->closing || !l->px)
+		const struct worker_proto *ops = listener_proto(l);
+
+		if (l->closing || !l->px || !ops || !ops->accept)
 			close(cqe->res);
-		else if (l->px->http)
-			http_accept(w, l, cqe->res);
 		else
-			tcp_accept(w, l, cqe->res);
+			ops->accept(w, l, cqe->res);
 	} else if (cqe->res != -ECANCELED && !l->closing) {
 		/* EMFILE/ENFILE/ENOMEM under an accept storm: shed, then retry. */
 		atomic_fetch_add_explicit(&w->st.shed_conns, 1, memory_order_relaxed);
@@ -401,6 +429,13 @@ static void on_accept(struct worker *w, struct io_uring_cqe *cqe)
 
 static void dispatch(struct worker *w, struct io_uring_cqe *cqe)
 {
+	enum ud_family fam = ud_family(cqe->user_data);
+
+	if (fam != UD_FAM_WORKER) {
+		if (fam < UD_FAM_COUNT && protos[fam] && protos[fam]->complete)
+			protos[fam]->complete(w, cqe);
+		return;
+	}
 	switch (ud_op(cqe->user_data)) {
 	case UD_WAKE:
 		handle_commands(w);
@@ -410,35 +445,27 @@ static void dispatch(struct worker *w, struct io_uring_cqe *cqe)
 	case UD_ACCEPT:
 		on_accept(w, cqe);
 		break;
-	case UD_RECV:
-	case UD_SEND:
-	case UD_CONNECT:
-	case UD_CONNECT_TIMEOUT:
-	case UD_CANCEL:
-		tcp_complete(w, cqe);
-		break;
-	case UD_UDP_RECV:
-	case UD_UDP_UP_RECV:
-	case UD_UDP_SEND:
-		udp_complete(w, cqe);
-		break;
-	case UD_HTTP_RECV:
-	case UD_HTTP_SEND:
-	case UD_HTTP_CONNECT:
-	case UD_HTTP_CANCEL:
-	case UD_HTTP_POOL:
-		http_complete(w, cqe);
-		break;
 	default:
 		break;
 	}
+}
+
+/* Live connections, or a protocol that still holds sessions. */
+static bool busy(struct worker *w)
+{
+	if (w->active)
+		return true;
+	for (int f = UD_FAM_WORKER + 1; f < UD_FAM_COUNT; f++)
+		if (protos[f] && protos[f]->active && protos[f]->active(w))
+			return true;
+	return false;
 }
 
 static void loop(struct worker *w)
 {
 	struct __kernel_timespec ts = { .tv_nsec = TIMER_TICK_MS * 1000000L };
 
-	while (!w->stopping || w->active || udp_active(w)) {
+	while (!w->stopping || busy(w)) {
 		struct io_uring_cqe *cqe;
 		unsigned int head, n = 0;
 		int ret;
@@ -453,13 +480,9 @@ static void loop(struct worker *w)
 		}
 		io_uring_cq_advance(&w->ring, n);
 		timer_advance(&w->tw, w->now_ms, w);
-		tcp_resume_waiters(w);
-		udp_resume_waiters(w);
-		if (w->stopping) {
-			tcp_close_all(w, "shutdown");
-			udp_close_all(w, "shutdown");
-			http_close_all(w, "shutdown");
-		}
+		FOR_EACH_PROTO(resume, w);
+		if (w->stopping)
+			FOR_EACH_PROTO(close_all, w, "shutdown");
 	}
 }
 
@@ -467,20 +490,21 @@ static void worker_cleanup(struct worker *w)
 {
 	for (unsigned int i = 0; i < w->n_listeners; i++) {
 		struct worker_listener *l = &w->listeners[i];
+		const struct worker_proto *ops = listener_proto(l);
 
 		if (!l->px)
 			continue;
-		if (l->sock_type == SOCK_DGRAM) {
-			udp_close_listener(w, i, true);
+		if (ops && ops->listener_close) {
+			ops->listener_close(w, i, true);
 			continue;
 		}
 		close(l->fd);
 		proxy_put(l->px);
 		l->px = NULL;
 	}
-	udp_free(w);
-	http_free(w);
-	tcp_conns_free(w);
+	for (int f = UD_FAM_COUNT - 1; f > UD_FAM_WORKER; f--)
+		if (protos[f] && protos[f]->free)
+			protos[f]->free(w);
 	if (w->ring.ring_fd >= 0)
 		io_uring_queue_exit(&w->ring);
 	w->ring.ring_fd = -1;
@@ -500,10 +524,9 @@ static int worker_setup(struct worker *w)
 		return ret;
 	}
 	ret = buffers_setup(w);
-	if (!ret)
-		ret = tcp_conns_init(w);
-	if (!ret)
-		ret = udp_init(w);
+	for (int f = UD_FAM_WORKER + 1; !ret && f < UD_FAM_COUNT; f++)
+		if (protos[f] && protos[f]->init)
+			ret = protos[f]->init(w);
 
 	if (ret)
 		snprintf(w->err, sizeof(w->err), "worker buffers: %s", strerror(-ret));

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "engine/balancer.h"
+#include "engine/uring_ud.h"
 #include "lib/timer.h"
 
 struct proxy;
@@ -25,6 +26,7 @@ struct tcp_state;
 struct udp_state;
 struct http_workset;
 struct udp_sock;
+struct sockaddr_storage;
 
 struct worker_params {
 	uint32_t max_conns;		/* TCP connections per worker */
@@ -69,6 +71,7 @@ struct worker_listener {
 	struct proxy *px;
 	unsigned int index;		/* listener index within the proxy */
 	int sock_type;
+	enum ud_family fam;		/* the protocol serving it */
 	struct udp_sock *us;		/* UDP: the shared socket (udp_proxy.c) */
 };
 
@@ -86,7 +89,7 @@ struct worker {
 	size_t br_bytes;
 	uint32_t bufs_free;
 	struct tcp_state *tcp;		/* owned by tcp_proxy.c */
-	uint32_t active;		/* live TCP and HTTP connections */
+	uint32_t active;		/* live stream connections, any protocol */
 	struct udp_state *udp;		/* owned by udp_proxy.c */
 	struct http_workset *http;	/* owned by http_proxy.c */
 	struct worker_listener listeners[WORKER_MAX_LISTENERS];
@@ -112,6 +115,38 @@ int worker_start(struct worker *w, int id, const struct worker_params *p);
 int worker_post(struct worker *w, enum worker_cmd_type type, struct proxy *px);
 /* Asks the thread to stop and joins it. */
 void worker_stop(struct worker *w);
+
+/*
+ * What a protocol gives the worker, HAProxy's struct mux_ops in small:
+ * the loop hands each completion to the ops of the family its user_data
+ * names (uring_ud.h) and calls the others at the points of a worker's
+ * life, so the event loop names no protocol. Any op may be NULL.
+ */
+struct worker_proto {
+	const char *name;
+	int (*init)(struct worker *w);		/* worker start-up; -errno fails it */
+	void (*free)(struct worker *w);		/* worker exit */
+	/* A stream listener of this family accepted fd (the worker arms accepts). */
+	void (*accept)(struct worker *w, struct worker_listener *l, int fd);
+	void (*complete)(struct worker *w, struct io_uring_cqe *cqe);
+	/* A proxy started draining: its deadline is set. */
+	void (*drain)(struct worker *w, struct proxy *px);
+	/* Closes everything (the worker stops). */
+	void (*close_all)(struct worker *w, const char *reason);
+	/* Once per loop turn: re-arm what stopped when the buffer ring ran dry. */
+	void (*resume)(struct worker *w);
+	/* True while the worker must keep running for it (besides w->active). */
+	bool (*active)(struct worker *w);
+	/* Datagram protocols read their listeners themselves: open (fd or
+	 * -errno; open_socket(arg) makes a new socket), arm, close. */
+	int (*listener_open)(struct worker *w, unsigned int slot, const struct sockaddr_storage *addr,
+			     int (*open_socket)(const void *arg), const void *arg);
+	void (*listener_arm)(struct worker *w, unsigned int slot);
+	void (*listener_close)(struct worker *w, unsigned int slot, bool end_sessions);
+};
+
+/* Called once per family before any worker starts (aegisd's main). */
+void worker_proto_register(enum ud_family fam, const struct worker_proto *ops);
 
 /* For the protocol modules running on the worker thread. */
 void worker_arm_listener(struct worker *w, unsigned int slot);

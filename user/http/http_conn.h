@@ -11,6 +11,7 @@
 #ifndef AEGIS_HTTP_CONN_H
 #define AEGIS_HTTP_CONN_H
 
+#include "engine/slots.h"
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -58,8 +59,7 @@ struct hside {
 };
 
 struct http_conn {
-	uint32_t gen;
-	uint32_t next;			/* free list */
+	struct slot slot;		/* generation, in-flight count (engine/slots.h) */
 	enum hc_state state;
 	struct proxy *px;
 	struct http_rt *rt;
@@ -70,7 +70,6 @@ struct http_conn {
 	struct hbuf out[2];		/* queued to send to side i (appends go here) */
 	struct hbuf tx[2];		/* being sent to side i: never touched while in flight */
 	struct hbuf zombie_in, zombie_tx;	/* a released upstream's buffers still in flight */
-	uint32_t inflight;
 	int zombie_fd;			/* released upstream with requests in flight */
 	struct sockaddr_storage peer;	/* TCP peer, or the source of its PROXY header */
 	char peer_ip[ADDR_STRLEN];

@@ -41,8 +41,7 @@ struct scratch_ent {
 };
 
 struct http_workset {
-	struct http_conn *conns;
-	uint32_t n, free_head, live;
+	struct slot_table conns;	/* of struct http_conn */
 	struct http_pool pool;
 	uint32_t tarpitted;
 	struct timer tick;		/* once a second: security-event cap summaries */
@@ -56,12 +55,12 @@ struct http_workset {
 
 static uint32_t conn_slot(struct worker *w, struct http_conn *c)
 {
-	return (uint32_t)(c - w->http->conns);
+	return slots_index(&w->http->conns, c);
 }
 
 static uint64_t conn_ud(struct worker *w, struct http_conn *c, enum ud_op op, int side)
 {
-	return ud_pack(op, conn_slot(w, c), c->gen, (unsigned int)side);
+	return ud_pack(op, conn_slot(w, c), c->slot.gen, (unsigned int)side);
 }
 
 /* ---- byte queues ---- */
@@ -135,7 +134,7 @@ static struct scratch_ent *scratch_get(struct worker *w, struct proxy *px)
 		return NULL;
 	t->scr = ne;
 	e = &t->scr[t->n_scr];
-	e->s = http_guard_scratch_new(px->http->guard);
+	e->s = http_guard_scratch_new(http_rt_of(px)->guard);
 	if (!e->s)
 		return NULL;
 	e->px = px;
@@ -197,7 +196,7 @@ static void tick(struct timer *tm, void *ctx)
 	struct http_workset *t = w->http;
 
 	for (size_t i = 0; i < t->n_scr; i++)
-		secevent_tick(t->scr[i].px->http->events_fd, w->now_ms);
+		secevent_tick(http_rt_of(t->scr[i].px)->events_fd, w->now_ms);
 	timer_add(&w->tw, tm, w->now_ms + 1000, tick);
 }
 
@@ -208,13 +207,9 @@ static int http_init(struct worker *w)
 	if (!t)
 		return -ENOMEM;
 	w->http = t;
-	t->n = w->p.max_conns;
-	t->conns = calloc(t->n, sizeof(*t->conns));
-	if (!t->conns || http_pool_init(&t->pool, w->p.max_conns))
+	if (slots_init(&t->conns, w->p.max_conns, sizeof(struct http_conn)) ||
+	    http_pool_init(&t->pool, w->p.max_conns))
 		return -ENOMEM;
-	for (uint32_t i = 0; i < t->n; i++)
-		t->conns[i].next = i + 1 < t->n ? i + 1 : NONE;
-	t->free_head = 0;
 	timer_add(&w->tw, &t->tick, w->now_ms + 1000, tick);
 	return 0;
 }
@@ -237,7 +232,7 @@ static void conn_release_bufs(struct http_conn *c)
 	c->prefix = c->fwd_head = NULL;
 }
 
-void http_free(struct worker *w)
+static void http_free(struct worker *w)
 {
 	struct http_workset *t = w->http;
 
@@ -245,37 +240,28 @@ void http_free(struct worker *w)
 		return;
 	timer_del(&w->tw, &t->tick);
 	http_pool_free(w, &t->pool);
-	for (uint32_t i = 0; t->conns && i < t->n; i++)
-		conn_release_bufs(&t->conns[i]);
+	for (uint32_t i = 0; i < t->conns.n; i++)
+		conn_release_bufs(slots_at(&t->conns, i));
 	for (size_t i = 0; i < t->n_scr; i++) {
 		http_guard_scratch_free(t->scr[i].s);
 		proxy_put(t->scr[i].px);
 	}
 	free(t->scr);
 	free(t->scratch);
-	free(t->conns);
+	slots_free(&t->conns);
 	free(t);
 	w->http = NULL;
 }
 
 static struct http_conn *conn_alloc(struct worker *w)
 {
-	struct http_workset *t = w->http;
-	struct http_conn *c;
-	uint32_t gen;
+	struct http_conn *c = slots_take(&w->http->conns);
 
-	if (t->free_head == NONE)
+	if (!c)
 		return NULL;
-	c = &t->conns[t->free_head];
-	t->free_head = c->next;
-	gen = c->gen + 1;
-	memset(c, 0, sizeof(*c));
-	c->gen = gen & UD_GEN_MASK;
-	c->next = NONE;
 	c->target = -1;
 	c->zombie_fd = -1;
 	c->s[0].fd = c->s[1].fd = -1;
-	t->live++;
 	w->active++;
 	atomic_fetch_add_explicit(&w->st.tcp_active, 1, memory_order_relaxed);
 	return c;
@@ -303,16 +289,14 @@ static void conn_free(struct worker *w, struct http_conn *c)
 	}
 	c->state = HC_FREE;
 	c->px = NULL;
-	c->next = w->http->free_head;
-	w->http->free_head = conn_slot(w, c);
-	w->http->live--;
+	slots_put(&w->http->conns, c);
 	w->active--;
 	atomic_fetch_sub_explicit(&w->st.tcp_active, 1, memory_order_relaxed);
 }
 
 static void maybe_free(struct worker *w, struct http_conn *c)
 {
-	if (c->state == HC_CLOSING && !c->inflight)
+	if (c->state == HC_CLOSING && !c->slot.inflight)
 		conn_free(w, c);
 }
 
@@ -327,12 +311,12 @@ void hc_close(struct worker *w, struct http_conn *c, const char *reason)
 	for (int i = 0; i < 2; i++) {
 		struct io_uring_sqe *sqe;
 
-		if (c->s[i].fd < 0 || !c->inflight)
+		if (c->s[i].fd < 0 || !c->slot.inflight)
 			continue;
 		sqe = worker_sqe(w);
 		io_uring_prep_cancel_fd(sqe, c->s[i].fd, IORING_ASYNC_CANCEL_ALL);
 		io_uring_sqe_set_data64(sqe, conn_ud(w, c, UD_HTTP_CANCEL, i));
-		c->inflight++;
+		c->slot.inflight++;
 	}
 }
 
@@ -416,7 +400,7 @@ static void arm_recv(struct worker *w, struct http_conn *c, int side)
 			   in->cap - in->off - in->len, 0);
 	io_uring_sqe_set_data64(sqe, conn_ud(w, c, UD_HTTP_RECV, side));
 	c->s[side].recv_armed = 1;
-	c->inflight++;
+	c->slot.inflight++;
 }
 
 void hc_arm_reads(struct worker *w, struct http_conn *c)
@@ -453,7 +437,7 @@ void hc_kick_send(struct worker *w, struct http_conn *c, int to)
 	io_uring_sqe_set_data64(sqe, conn_ud(w, c, UD_HTTP_SEND, to));
 	s->send_busy = 1;
 	s->send_since_ms = w->now_ms;
-	c->inflight++;
+	c->slot.inflight++;
 }
 
 static void on_recv(struct worker *w, struct http_conn *c, int side, int res)
@@ -551,7 +535,7 @@ void hc_upstream_open(struct worker *w, struct http_conn *c)
 	sqe = worker_sqe(w);
 	io_uring_prep_link_timeout(sqe, &ts, 0);
 	io_uring_sqe_set_data64(sqe, conn_ud(w, c, UD_HTTP_CANCEL, HC_UP));
-	c->inflight += 2;
+	c->slot.inflight += 2;
 	/* The timespec is read at submission. */
 	io_uring_submit(&w->ring);
 }
@@ -570,7 +554,7 @@ void hc_upstream_release(struct worker *w, struct http_conn *c, bool reusable)
 
 		io_uring_prep_cancel_fd(sqe, s->fd, IORING_ASYNC_CANCEL_ALL);
 		io_uring_sqe_set_data64(sqe, conn_ud(w, c, UD_HTTP_CANCEL, HC_UP));
-		c->inflight++;
+		c->slot.inflight++;
 		c->zombie_fd = s->fd;
 		/* The kernel may still write into in[] or read tx[]: they go with it. */
 		hbuf_free(&c->zombie_in);
@@ -628,7 +612,7 @@ static void on_connect(struct worker *w, struct http_conn *c, int res)
 	hx_upstream_ready(w, c);
 }
 
-void http_complete(struct worker *w, struct io_uring_cqe *cqe)
+static void http_complete(struct worker *w, struct io_uring_cqe *cqe)
 {
 	uint32_t slot = ud_slot(cqe->user_data);
 	int side = (int)ud_side(cqe->user_data);
@@ -640,12 +624,10 @@ void http_complete(struct worker *w, struct io_uring_cqe *cqe)
 			http_pool_complete(w, &w->http->pool, cqe->user_data);
 		return;
 	}
-	if (!w->http || slot >= w->http->n)
+	c = w->http ? slots_lookup(&w->http->conns, slot, ud_gen(cqe->user_data)) : NULL;
+	if (!c || c->state == HC_FREE)
 		return;
-	c = &w->http->conns[slot];
-	if (c->state == HC_FREE || c->gen != ud_gen(cqe->user_data))
-		return;
-	c->inflight--;
+	c->slot.inflight--;
 	if (zombie_done(w, c, side, op)) {
 		maybe_free(w, c);
 		return;
@@ -681,7 +663,7 @@ static int conn_setup(struct worker *w, struct http_conn *c)
 	return c->req && c->resp ? 0 : -ENOMEM;
 }
 
-void http_accept(struct worker *w, struct worker_listener *l, int fd)
+static void http_accept(struct worker *w, struct worker_listener *l, int fd)
 {
 	struct proxy *px = l->px;
 	socklen_t sl = sizeof(struct sockaddr_storage);
@@ -707,7 +689,7 @@ void http_accept(struct worker *w, struct worker_listener *l, int fd)
 	proxy_get(px);
 	atomic_fetch_add_explicit(&px->st.conns_total, 1, memory_order_relaxed);
 	c->px = px;
-	c->rt = px->http;
+	c->rt = http_rt_of(px);
 	c->s[HC_CLIENT].fd = fd;
 	c->accepted_ms = c->idle_since_ms = w->now_ms;
 	c->s[HC_CLIENT].last_rx_ms = w->now_ms;
@@ -727,14 +709,14 @@ static bool idle_client(const struct http_conn *c)
 	return c->state == HC_HEAD && !c->in[HC_CLIENT].len && !hc_queued(c, HC_CLIENT);
 }
 
-void http_drain(struct worker *w, struct proxy *px)
+static void http_drain(struct worker *w, struct proxy *px)
 {
 	struct http_workset *t = w->http;
 
 	if (t)
 		http_pool_drop(w, &t->pool, px);
-	for (uint32_t i = 0; t && i < t->n; i++) {
-		struct http_conn *c = &t->conns[i];
+	for (uint32_t i = 0; t && i < t->conns.n; i++) {
+		struct http_conn *c = slots_at(&t->conns, i);
 
 		if (c->px != px || c->state == HC_FREE || c->state == HC_CLOSING)
 			continue;
@@ -747,18 +729,34 @@ void http_drain(struct worker *w, struct proxy *px)
 	}
 }
 
-void http_close_all(struct worker *w, const char *reason)
+static void http_close_all(struct worker *w, const char *reason)
 {
 	struct http_workset *t = w->http;
 
 	if (t)
 		http_pool_drop(w, &t->pool, NULL);
-	for (uint32_t i = 0; t && i < t->n && t->live; i++) {
-		struct http_conn *c = &t->conns[i];
+	for (uint32_t i = 0; t && i < t->conns.n && t->conns.live; i++) {
+		struct http_conn *c = slots_at(&t->conns, i);
 
 		if (c->state != HC_FREE && c->state != HC_CLOSING) {
 			hc_close(w, c, reason);
 			maybe_free(w, c);
 		}
 	}
+}
+
+/* The worker's HTTP state is built on its first HTTP client (no init). */
+static const struct worker_proto http_proto = {
+	.name = "http",
+	.free = http_free,
+	.accept = http_accept,
+	.complete = http_complete,
+	.drain = http_drain,
+	.close_all = http_close_all,
+};
+
+void http_proxy_register(void)
+{
+	worker_proto_register(UD_FAM_HTTP, &http_proto);
+	proxy_app_register(&http_app);
 }

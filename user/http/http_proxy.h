@@ -10,18 +10,8 @@
 #ifndef AEGIS_HTTP_PROXY_H
 #define AEGIS_HTTP_PROXY_H
 
-#include <liburing.h>
-
-struct worker;
-struct worker_listener;
-struct proxy;
-
-/* The worker's HTTP state is built on its first HTTP client; this frees it. */
-void http_free(struct worker *w);
-void http_accept(struct worker *w, struct worker_listener *l, int fd);
-void http_complete(struct worker *w, struct io_uring_cqe *cqe);
-/* A proxy started draining: idle clients go, the rest see its deadline. */
-void http_drain(struct worker *w, struct proxy *px);
-void http_close_all(struct worker *w, const char *reason);
+/* Registers the http ops (struct worker_proto) for UD_FAM_HTTP: call once,
+ * before any worker starts. */
+void http_proxy_register(void);
 
 #endif /* AEGIS_HTTP_PROXY_H */

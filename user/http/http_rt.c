@@ -40,39 +40,31 @@ static int route_create(struct proxy *px, const struct http_route *r, struct htt
 	rt->cfg = r;
 	ret = lb_create(&rt->lb, &p, t, r->n_ups, err, len);
 	free(t);
+	if (!ret && proxy_lb_add(px, rt->lb)) {
+		rt->lb = NULL;
+		ret = -ENOMEM;
+	}
 	if (!ret)
 		ret = breaker_set_new(&rt->breakers, r->n_ups, h->breaker.failures,
 				      h->breaker.open_ms, h->breaker.half_open);
 	return ret;
 }
 
-/* Appends every route balancer to px->lbs: the health checker walks those. */
+/* Hands every route balancer to the proxy: the health checker walks those. */
 static int routes_create(struct proxy *px, struct http_rt *rt, char *err, size_t len)
 {
 	const struct http_cfg *h = rt->cfg;
-	size_t total = 0, k = px->n_lbs;
-	struct lb **lbs;
 	int ret;
 
-	for (size_t i = 0; i < h->n_hosts; i++)
-		total += h->hosts[i].n_routes;
-	lbs = realloc(px->lbs, (px->n_lbs + total) * sizeof(*lbs));
 	rt->routes = calloc(h->n_hosts, sizeof(*rt->routes));
-	if (!lbs || !rt->routes) {
-		if (lbs)
-			px->lbs = lbs;
+	if (!rt->routes)
 		return -ENOMEM;
-	}
-	px->lbs = lbs;
 	for (size_t i = 0; i < h->n_hosts; i++) {
 		rt->routes[i] = calloc(h->hosts[i].n_routes, sizeof(**rt->routes));
 		if (!rt->routes[i])
 			return -ENOMEM;
 		for (size_t j = 0; j < h->hosts[i].n_routes; j++) {
 			ret = route_create(px, &h->hosts[i].routes[j], &rt->routes[i][j], err, len);
-			if (rt->routes[i][j].lb)
-				px->lbs[k++] = rt->routes[i][j].lb;
-			px->n_lbs = k;
 			if (ret)
 				return ret;
 		}
@@ -80,7 +72,9 @@ static int routes_create(struct proxy *px, struct http_rt *rt, char *err, size_t
 	return 0;
 }
 
-int http_rt_create(struct proxy *px, char *err, size_t len)
+static void http_rt_free(void *state);
+
+static int http_rt_create(struct proxy *px, void **state, char *err, size_t len)
 {
 	const struct http_cfg *h = px->cfg.http;
 	struct http_rt *rt = calloc(1, sizeof(*rt));
@@ -90,7 +84,6 @@ int http_rt_create(struct proxy *px, char *err, size_t len)
 		return -ENOMEM;
 	rt->cfg = h;
 	rt->events_fd = -1;
-	px->http = rt;
 	rt->rw.set = h->resp_set;
 	rt->rw.n_set = h->n_resp_set;
 	rt->rw.remove = (const char (*)[64])h->resp_remove;
@@ -111,13 +104,18 @@ int http_rt_create(struct proxy *px, char *err, size_t len)
 				 h->events_path, strerror(-ret));
 		}
 	}
+	if (ret)
+		http_rt_free(rt);
+	else
+		*state = rt;
 	return ret;
 }
 
 #define LD(v) ((unsigned long long)atomic_load_explicit(&(v), memory_order_relaxed))
 
-void http_rt_summary(const struct http_rt *rt, char *buf, size_t len)
+static void http_rt_summary(const void *state, char *buf, size_t len)
 {
+	const struct http_rt *rt = state;
 	const struct http_stats *st = &rt->st;
 
 	snprintf(buf, len, "%llu requests (1xx %llu, 2xx %llu, 3xx %llu, 4xx %llu, 5xx %llu, "
@@ -130,8 +128,10 @@ void http_rt_summary(const struct http_rt *rt, char *buf, size_t len)
 }
 
 /* The balancers belong to px->lbs, which the proxy frees. */
-void http_rt_free(struct http_rt *rt)
+static void http_rt_free(void *state)
 {
+	struct http_rt *rt = state;
+
 	if (!rt)
 		return;
 	for (size_t i = 0; rt->routes && i < rt->cfg->n_hosts; i++) {
@@ -147,3 +147,44 @@ void http_rt_free(struct http_rt *rt)
 		secevent_close(rt->events_fd);
 	free(rt);
 }
+
+/* Totals of the live HTTP proxies, since each started; nothing without one. */
+static void http_rt_status(struct proxy *const *live, size_t n, char *buf, size_t len)
+{
+	uint64_t req = 0, blocked = 0, flagged = 0, bad = 0, up_err = 0;
+	bool any = false;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct http_stats *st;
+
+		if (proxy_app(live[i]) != &http_app)
+			continue;
+		st = &http_rt_of(live[i])->st;
+		any = true;
+		req += atomic_load_explicit(&st->requests, memory_order_relaxed);
+		blocked += atomic_load_explicit(&st->blocked, memory_order_relaxed);
+		flagged += atomic_load_explicit(&st->flagged, memory_order_relaxed);
+		bad += atomic_load_explicit(&st->hygiene, memory_order_relaxed);
+		up_err += atomic_load_explicit(&st->upstream_errors, memory_order_relaxed);
+	}
+	if (any)
+		snprintf(buf, len, " http_requests=%llu http_blocked=%llu http_flagged=%llu "
+			 "http_refused=%llu http_upstream_errors=%llu", (unsigned long long)req,
+			 (unsigned long long)blocked, (unsigned long long)flagged,
+			 (unsigned long long)bad, (unsigned long long)up_err);
+}
+
+static bool http_rt_wants(const struct proxy_cfg *cfg)
+{
+	return cfg->http != NULL;
+}
+
+const struct proxy_app_ops http_app = {
+	.name = "http",
+	.family = UD_FAM_HTTP,
+	.wants = http_rt_wants,
+	.create = http_rt_create,
+	.free = http_rt_free,
+	.summary = http_rt_summary,
+	.status = http_rt_status,
+};

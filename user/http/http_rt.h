@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * The shared runtime of one HTTP proxy (struct proxy.http): what every
+ * The shared runtime of one HTTP proxy (its application state, see
+ * struct proxy_app_ops in engine/proxy.h): what every
  * worker reads while serving its requests and nothing writes but atomics.
  * Built from the proxy's http config when the proxy is created: the
  * router, one balancer and one set of circuit breakers per route (the
- * balancers also sit in proxy.lbs, so the health checker probes them),
+ * balancers are handed to the proxy with proxy_lb_add, so the health
+ * checker probes them),
  * the detection guard, the adaptive rate, the security-event sink and
  * the response rewrite (security headers). Freed with the proxy.
  */
@@ -15,6 +17,7 @@
 #include <stddef.h>
 
 #include "config/http_cfg.h"
+#include "engine/proxy.h"
 #include "http/http_resp.h"
 
 struct proxy;
@@ -48,12 +51,14 @@ struct http_rt {
 	struct http_stats st;
 };
 
-/* One line of the counters since the proxy started, for its drain log. */
-void http_rt_summary(const struct http_rt *rt, char *buf, size_t len);
+/* The HTTP application (struct proxy_app_ops) proxies with an http
+ * config get; http_proxy_register() registers it. */
+extern const struct proxy_app_ops http_app;
 
-/* Builds px->http from px->cfg.http and appends the route balancers to
- * px->lbs. 0, or -errno with err set. */
-int http_rt_create(struct proxy *px, char *err, size_t len);
-void http_rt_free(struct http_rt *rt);
+/* The runtime of an HTTP proxy (one whose application is http_app). */
+static inline struct http_rt *http_rt_of(const struct proxy *px)
+{
+	return proxy_app_state(px);
+}
 
 #endif /* AEGIS_HTTP_RT_H */
