@@ -89,7 +89,12 @@ bool ctl_is_help(int argc, char **argv)
 
 int ctl_parse_duration(const char *what, const char *s, uint64_t *ms)
 {
-	if (units_parse_duration_ms(s, ms))
+	int ret = units_parse_duration_ms(s, ms);
+
+	if (ret == -ERANGE)
+		return ctl_usage("%s: '%s' is out of range (at most %s)", what, s,
+				 UNITS_MAX_DURATION_TEXT);
+	if (ret)
 		return ctl_usage("%s: invalid duration '%s' (e.g. 90s, 10m, 2h, 7d)", what, s);
 	return 0;
 }

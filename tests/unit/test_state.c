@@ -61,14 +61,14 @@ Test(state, roundtrip)
 {
 	struct aegis_addr a = addr("198.18.0.2"), b = addr("2001:db8::7");
 	struct aegis_ban got;
-	int bad = -1;
+	struct state_load_info in;
 
 	cr_assert_eq(maps_ban_add(&m, &a, 3600 * 1000, AEGIS_BAN_OPERATOR, 0, "tab\there\\x"), 0);
 	cr_assert_eq(maps_ban_add(&m, &b, 0, AEGIS_BAN_XDP, AEGIS_STAT_DROP_RATE_SYN, "strikes"), 0);
 	cr_assert_eq(state_save_bans(&m, dir), 2);
 	clear_bans();
-	cr_assert_eq(state_load_bans(&m, dir, &bad), 2);
-	cr_assert_eq(bad, 0);
+	cr_assert_eq(state_load_bans(&m, dir, &in), 2);
+	cr_assert_eq(in.malformed, 0);
 	cr_assert_eq(maps_ban_get(&m, &a, &got), 0);
 	cr_assert_str_eq(got.note, "tab\there\\x");
 	cr_assert_eq(got.origin, AEGIS_BAN_OPERATOR);
@@ -84,7 +84,7 @@ Test(state, expired_not_restored_and_bad_lines_skipped)
 {
 	char path[256];
 	FILE *f;
-	int bad = 0;
+	struct state_load_info in;
 
 	snprintf(path, sizeof(path), "%s/%s", dir, STATE_BANS_FILE);
 	f = fopen(path, "w");
@@ -96,8 +96,9 @@ Test(state, expired_not_restored_and_bad_lines_skipped)
 	fprintf(f, "198.18.0.5\t0\t0\t999\t0\tbad reason\n");
 	fprintf(f, "198.18.0.6\t0\n");
 	fclose(f);
-	cr_assert_eq(state_load_bans(&m, dir, &bad), 1);
-	cr_assert_eq(bad, 3);
+	cr_assert_eq(state_load_bans(&m, dir, &in), 1);
+	cr_assert_eq(in.malformed, 3);
+	cr_assert_eq(in.expired, 1);
 	struct aegis_ban got;
 	struct aegis_addr a = addr("198.18.0.3"), b = addr("198.18.0.4");
 
@@ -107,9 +108,10 @@ Test(state, expired_not_restored_and_bad_lines_skipped)
 
 Test(state, missing_file_is_empty)
 {
-	int bad = 0;
+	struct state_load_info in;
 
-	cr_assert_eq(state_load_bans(&m, dir, &bad), 0);
+	cr_assert_eq(state_load_bans(&m, dir, &in), 0);
+	cr_assert_str_eq(in.problem, "");
 }
 
 Test(state, sweep_and_foreach_skip_expired)

@@ -18,6 +18,8 @@
 #define CTL_USAGE	2
 
 #define CTL_DEF_PIN_DIR "/sys/fs/bpf/aegis"
+/* Longest refresh interval of stats/top: beyond it a live view is not live. */
+#define CTL_MAX_INTERVAL_MS (3600ull * 1000)
 
 struct ctl {
 	const char *iface;	/* -i: find maps through the attached program */
