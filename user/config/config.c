@@ -184,11 +184,12 @@ int cfg_read_path(struct cfg_ctx *c, const char *path, char **out, size_t *outle
 		return read_error(c, -errno);
 	if (fstat(fd, &st)) {
 		ret = errno ? -errno : -EIO;
+	} else if (S_ISDIR(st.st_mode)) {
+		ret = -EISDIR;
 	} else if (!S_ISREG(st.st_mode)) {
 		close(fd);
-		return cfg_error(c, 0, "not a regular file (%s)", S_ISDIR(st.st_mode) ? "a directory" :
-				 S_ISFIFO(st.st_mode) ? "a FIFO" : S_ISSOCK(st.st_mode) ? "a socket" :
-				 "a device");
+		return cfg_error(c, 0, "not a regular file (%s)", S_ISFIFO(st.st_mode) ? "a FIFO" :
+				 S_ISSOCK(st.st_mode) ? "a socket" : "a device");
 	} else {
 		ret = read_file(fd, &buf, &len);
 	}

@@ -30,6 +30,11 @@ struct ctl {
 	struct json j;
 };
 
+/* The whole command line (options, then a command): the exit status. */
+int ctl_main(int argc, char **argv);
+/* One command (argv[0]) with c's options already set. */
+int ctl_run(struct ctl *c, int argc, char **argv);
+
 /* Opens the maps on first use. Returns 0 or CTL_ERR (message printed). */
 int ctl_maps(struct ctl *c);
 
