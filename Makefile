@@ -3,6 +3,8 @@
 #   make test       install missing packages, build, run every test suite
 #                   (unit, bpf, integration) and the ASan+UBSan build
 #   make run        start aegisd in a self-contained netns lab
+#   make fuzz       build every libFuzzer target (clang) into $(BUILD)-fuzz/fuzz
+#   make fuzz-long  run each target for FUZZ_SECONDS (default 300)
 #   make bench      benchmarks (not tests): ratios against peer tools
 #   make vmlinux    regenerate vmlinux.h from the running kernel
 # V=1 shows the commands.
@@ -33,7 +35,7 @@ endif
 
 .DELETE_ON_ERROR:
 .PHONY: all bpf user tests test check test-unit test-bpf test-integration \
-	sanitize run bench deps vmlinux clean install
+	sanitize run bench deps vmlinux clean install fuzz fuzz-bins fuzz-long
 
 BPF_OBJ  := $(BUILD)/aegis.bpf.o
 SKEL     := $(BUILD)/aegis.skel.h
@@ -114,6 +116,28 @@ $(BPF_TEST): $(BPFT_SRCS) $(LIB) $(SKEL) $(wildcard tests/bpf/*.h)
 
 tests: all $(if $(UNIT_SRCS),$(UNIT_TEST)) $(if $(BPFT_SRCS),$(BPF_TEST))
 
+# libFuzzer targets: the library rebuilt by clang with coverage, ASan and
+# UBSan in $(BUILD)-fuzz, each tests/fuzz/fuzz_*.c linked against it.
+# tests/run.sh's "fuzz" suite runs each briefly (inside `make check`);
+# `make fuzz-long FUZZ_SECONDS=N` runs each for N seconds.
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+# clang names a GNU extension gcc accepts (a cmsg buffer union in the
+# engine): not a defect, so not an error in this build.
+FUZZ_FLAGS := -g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+	      -fno-sanitize-recover=undefined -Wno-gnu-variable-sized-type-not-at-end
+FUZZ_SECONDS ?= 300
+fuzz:
+	$(Q)$(MAKE) --no-print-directory BUILD=$(BUILD)-fuzz CC=$(CLANG) CFLAGS="$(FUZZ_FLAGS)" \
+		fuzz-bins
+fuzz-bins: $(FUZZ_BINS)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB)
+	@mkdir -p $(@D)
+	$(call msg,FUZZ,$@)
+	$(Q)$(CC) $(CFLAGS) -fsanitize=fuzzer $< $(LIB) -o $@ $(LDLIBS)
+fuzz-long: fuzz
+	$(Q)FUZZ_SECONDS=$(FUZZ_SECONDS) tests/run.sh $(BUILD) fuzz
+
 deps:
 	$(Q)tools/deps.sh
 
@@ -122,7 +146,7 @@ test: deps
 	$(Q)$(MAKE) --no-print-directory check
 	$(Q)$(MAKE) --no-print-directory sanitize
 
-check: tests
+check: tests fuzz
 	$(Q)tests/run.sh $(BUILD)
 
 test-unit: tests
@@ -166,4 +190,4 @@ install: all
 		install -m 0644 configs/aegis.yaml $(DESTDIR)/etc/aegis/aegis.yaml
 
 clean:
-	rm -rf $(BUILD) $(BUILD)-asan
+	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-fuzz

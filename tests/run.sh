@@ -1,12 +1,15 @@
 #!/bin/sh
 # Runs the test suites against the binaries in BUILD (default: build).
-#   tests/run.sh [BUILD] [unit] [bpf] [integration] [layering]   (no suite = all)
+#   tests/run.sh [BUILD] [unit] [bpf] [integration] [layering] [fuzz]
+#                                                      (no suite = all)
 # The unit phase starts with tools/layering.sh (the include rules of user/).
+# fuzz runs every libFuzzer target of BUILD-fuzz/fuzz (`make fuzz`) for
+# FUZZ_SECONDS each (default 10), seeded from tests/fuzz/corpus/NAME.
 # Exits non-zero if any suite fails; says which.
 set -u
 BUILD=${1:-build}
 [ $# -gt 0 ] && shift
-SUITES=${*:-unit bpf integration}
+SUITES=${*:-unit bpf integration fuzz}
 export AEGIS_BUILD="$BUILD"
 failed=""
 
@@ -48,6 +51,35 @@ run_suite() {
 	if [ "$rc" = 0 ]; then printf '== %s: ok ==\n' "$name"; else failed="$failed $name"; fi
 }
 
+# run_fuzz BIN: FUZZ_SECONDS of libFuzzer in a scratch corpus seeded from
+# the committed seeds (and the shipped configs for the config parsers);
+# output on failure only, and the crash input is kept for a reproducer.
+run_fuzz() {
+	name=$(basename "$1")
+	work=$(mktemp -d)
+	seeds=""
+	[ -d "tests/fuzz/corpus/$name" ] && seeds="tests/fuzz/corpus/$name"
+	case $name in fuzz_config) seeds="$seeds configs configs/presets" ;; esac
+	case $name in fuzz_config|fuzz_proxy_file) seeds="$seeds configs/proxies" ;; esac
+	"$1" -max_total_time="${FUZZ_SECONDS:-10}" -timeout=10 -rss_limit_mb=2048 \
+		-max_len=8192 -close_fd_mask=3 -artifact_prefix="$work/" \
+		"$work" $seeds >"$work.log" 2>&1
+	rc=$?
+	if [ "$rc" != 0 ]; then
+		tail -n 40 "$work.log" >&2
+		for a in "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-*; do
+			[ -e "$a" ] || continue
+			mkdir -p "$BUILD-fuzz/artifacts"
+			cp "$a" "$BUILD-fuzz/artifacts/$name-$(basename "$a")"
+			echo "kept $BUILD-fuzz/artifacts/$name-$(basename "$a")" >&2
+		done
+	else
+		grep -E "^(#[0-9]+|Done)" "$work.log" | tail -n 1
+	fi
+	rm -rf "$work" "$work.log"
+	return "$rc"
+}
+
 for s in $SUITES; do
 	case $s in
 	unit)	run_suite layering tools/layering.sh
@@ -62,6 +94,15 @@ for s in $SUITES; do
 			[ -x "$t" ] || continue
 			[ -e "$t" ] || continue
 			run_suite "integration/$(basename "$t" .sh)" "$t"
+		done ;;
+	fuzz)	FZ="$BUILD-fuzz/fuzz"
+		if ! ls "$FZ"/fuzz_* >/dev/null 2>&1; then
+			echo "fuzz: no targets in $FZ (make fuzz)" >&2
+			failed="$failed fuzz"
+			continue
+		fi
+		for t in "$FZ"/fuzz_*; do
+			run_suite "fuzz/$(basename "$t")" run_fuzz "$t"
 		done ;;
 	*)	echo "run.sh: unknown suite '$s'" >&2; exit 2 ;;
 	esac

@@ -25,6 +25,7 @@
 #include "config/config.h"
 #include "xdp/events.h"
 #include "xdp/loader.h"
+#include "lib/errbuf.h"
 #include "lib/log.h"
 #include "lib/names.h"
 #include "config/proxy_config.h"
@@ -58,6 +59,7 @@ struct daemon {
 	bool stop;		/* leave the loop */
 	bool draining;		/* stop requested: proxies finish their connections */
 	uint64_t drain_until_ticks;
+	int state_err;		/* last state_save_bans() error, 0 if it worked */
 };
 
 static void usage(FILE *f)
@@ -115,28 +117,46 @@ static void timer_arm(int fd, uint64_t ms, bool periodic)
 	timerfd_settime(fd, 0, &its, NULL);
 }
 
+/* A failing save is logged when it starts failing or its cause changes,
+ * and when it works again: not every STATE_SAVE interval for ever. */
 static void save_state(struct daemon *d)
 {
 	int n = state_save_bans(&d->loader.maps, d->cfg->state_dir);
 
-	if (n < 0)
-		log_error("state: cannot save bans to %s: %s", d->cfg->state_dir, strerror(-n));
-	else
+	if (n < 0 && n != d->state_err)
+		log_error("state: cannot save bans to %s/%s: %s%s", d->cfg->state_dir,
+			  STATE_BANS_FILE, strerror(-n),
+			  n == -EISDIR ? " (a directory is in its place: remove it)" : "");
+	else if (n >= 0 && d->state_err)
+		log_info("state: saving bans to %s works again (%d bans)", d->cfg->state_dir, n);
+	else if (n >= 0)
 		log_debug("state: saved %d bans", n);
+	d->state_err = n < 0 ? n : 0;
 }
 
 static void restore_state(struct daemon *d)
 {
-	int bad = 0, n;
+	struct state_load_info in;
+	int n;
 
 	if (!d->loader.bans_fresh)
 		return;
-	n = state_load_bans(&d->loader.maps, d->cfg->state_dir, &bad);
-	if (n < 0)
+	n = state_load_bans(&d->loader.maps, d->cfg->state_dir, &in);
+	if (in.problem[0])
+		log_warn("state: %s/%s", d->cfg->state_dir, in.problem);
+	if (n < 0) {
 		log_error("state: cannot restore bans from %s: %s", d->cfg->state_dir,
 			  strerror(-n));
-	else if (n || bad)
-		log_info("state: restored %d bans (%d malformed lines skipped)", n, bad);
+		return;
+	}
+	if (n || in.malformed || in.expired || in.problem[0])
+		log_info("state: restored %d bans%s%s, %d expired, %d malformed lines refused%s",
+			 n, in.from_prev ? " from " STATE_BANS_FILE STATE_PREV_SUFFIX : "",
+			 in.from_prev && !in.partial && in.problem[0] ? " (the previous save)" : "",
+			 in.expired, in.malformed,
+			 in.partial ? "; bans after the cut are lost" :
+			 in.problem[0] && !in.from_prev ? "; no previous copy: earlier bans are lost" :
+			 "");
 }
 
 static void status_line(struct daemon *d)
@@ -195,6 +215,18 @@ static void warn_restart_only(const struct aegis_config *o, const struct aegis_c
 			 "events.output changes take effect after a restart");
 }
 
+/* What a start requires beyond config_load(); a reload requires the same,
+ * so an empty or half-written file never replaces a running config. */
+static int config_runnable(const struct aegis_config *cfg, char *err, size_t errlen)
+{
+	if (!cfg->n_ifaces) {
+		errbuf_set(err, errlen, "%s: no interfaces configured (interfaces: [eth0]); "
+			 "empty or truncated file?", cfg->path);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static void reload(struct daemon *d, const char *why)
 {
 	struct aegis_config *next;
@@ -206,6 +238,8 @@ static void reload(struct daemon *d, const char *why)
 		return;
 	}
 	ret = config_load(d->config_path, &next, err, sizeof(err));
+	if (!ret && (ret = config_runnable(next, err, sizeof(err))))
+		config_free(next);
 	if (ret) {
 		log_error("reload (%s) rejected, running config unchanged: %s", why, err);
 		return;
@@ -471,9 +505,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "aegisd: %s\n", err);
 		return 1;
 	}
-	if (!d.cfg->n_ifaces) {
-		fprintf(stderr, "aegisd: %s: no interfaces configured (interfaces: [eth0])\n",
-			d.config_path);
+	if (config_runnable(d.cfg, err, sizeof(err))) {
+		fprintf(stderr, "aegisd: %s\n", err);
 		config_free(d.cfg);
 		return 1;
 	}

@@ -177,15 +177,22 @@ int cfg_read_path(struct cfg_ctx *c, const char *path, char **out, size_t *outle
 	size_t len = 0;
 	int fd, ret;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer; anything but a
+	 * regular file is refused before a read could block. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return read_error(c, -errno);
-	if (fstat(fd, &st))
+	if (fstat(fd, &st)) {
 		ret = errno ? -errno : -EIO;
-	else if (S_ISDIR(st.st_mode))
+	} else if (S_ISDIR(st.st_mode)) {
 		ret = -EISDIR;
-	else
+	} else if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return cfg_error(c, 0, "not a regular file (%s)", S_ISFIFO(st.st_mode) ? "a FIFO" :
+				 S_ISSOCK(st.st_mode) ? "a socket" : "a device");
+	} else {
 		ret = read_file(fd, &buf, &len);
+	}
 	close(fd);
 	if (ret || !buf)
 		return read_error(c, ret ? ret : -EIO);

@@ -18,6 +18,8 @@
 #define CTL_USAGE	2
 
 #define CTL_DEF_PIN_DIR "/sys/fs/bpf/aegis"
+/* Longest refresh interval of stats/top: beyond it a live view is not live. */
+#define CTL_MAX_INTERVAL_MS (3600ull * 1000)
 
 struct ctl {
 	const char *iface;	/* -i: find maps through the attached program */
@@ -27,6 +29,11 @@ struct ctl {
 	struct aegis_maps maps;
 	struct json j;
 };
+
+/* The whole command line (options, then a command): the exit status. */
+int ctl_main(int argc, char **argv);
+/* One command (argv[0]) with c's options already set. */
+int ctl_run(struct ctl *c, int argc, char **argv);
 
 /* Opens the maps on first use. Returns 0 or CTL_ERR (message printed). */
 int ctl_maps(struct ctl *c);

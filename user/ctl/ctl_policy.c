@@ -52,7 +52,8 @@ static int parse_rate(const char *what, const char *s, struct aegis_limit *l)
 		return ctl_usage("%s: invalid rate '%s' (0..%u, k/M/G suffixes)", what, buf,
 				 AEGIS_MAX_RATE);
 	burst = rate;
-	if (slash && units_parse_count(slash + 1, AEGIS_MAX_BURST, &burst))
+	/* Same rule as the config file: an explicit burst is at least 1. */
+	if (slash && (units_parse_count(slash + 1, AEGIS_MAX_BURST, &burst) || !burst))
 		return ctl_usage("%s: invalid burst '%s' (1..%u)", what, slash + 1, AEGIS_MAX_BURST);
 	if (burst > AEGIS_MAX_BURST)
 		burst = AEGIS_MAX_BURST;

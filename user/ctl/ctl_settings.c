@@ -105,8 +105,10 @@ static int settings_apply(struct aegis_settings *s, const char *k, const char *v
 			return ctl_usage("%s: expected on or off, not '%s'", k, v);
 		return 0;
 	}
-	if (set_number(s, k, v, &found) || found)
-		return found ? 0 : CTL_USAGE;
+	int ret = set_number(s, k, v, &found);
+
+	if (found)
+		return ret;
 	if (!strcmp(k, "reflection_ports"))
 		return set_refl_ports(s, v);
 	if (!strcmp(k, "events")) {

@@ -131,6 +131,8 @@ int do_stats(struct ctl *c, int argc, char **argv)
 	if (argc == 2 && !strcmp(argv[0], "interval")) {
 		if (ctl_parse_duration("interval", argv[1], &interval_ms))
 			return CTL_USAGE;
+		if (interval_ms > CTL_MAX_INTERVAL_MS)
+			return ctl_usage("interval: '%s' is out of range (0, or up to 1h)", argv[1]);
 	} else if (argc) {
 		return ctl_usage("stats: unexpected argument '%s'", argv[0]);
 	}

@@ -48,10 +48,40 @@ void json_obj_close(struct json *j) { json_close(j, '}'); }
 void json_arr_open(struct json *j) { json_open(j, '['); }
 void json_arr_close(struct json *j) { json_close(j, ']'); }
 
+/* Length of the well-formed UTF-8 sequence at p (RFC 3629: no overlongs,
+ * surrogates or code points past U+10FFFF), or 0. p is NUL-terminated. */
+static int utf8_seq(const unsigned char *p)
+{
+	int n = p[0] >= 0xf0 ? 4 : p[0] >= 0xe0 ? 3 : 2;
+	unsigned char lo = 0x80, hi = 0xbf;
+
+	if (p[0] < 0xc2 || p[0] > 0xf4)
+		return 0;
+	if (p[0] == 0xe0)
+		lo = 0xa0;
+	else if (p[0] == 0xed)
+		hi = 0x9f;
+	else if (p[0] == 0xf0)
+		lo = 0x90;
+	else if (p[0] == 0xf4)
+		hi = 0x8f;
+	if (p[1] < lo || p[1] > hi)
+		return 0;
+	for (int i = 2; i < n; i++)
+		if (p[i] < 0x80 || p[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+/* Attacker bytes (User-Agent, Host, paths) land here: control characters
+ * are escaped and each byte that is not well-formed UTF-8 becomes U+FFFD,
+ * so the output is always valid JSON (RFC 8259 requires UTF-8). */
 void json_write_string(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+		int n;
+
 		switch (*p) {
 		case '"': fputs("\\\"", f); break;
 		case '\\': fputs("\\\\", f); break;
@@ -59,10 +89,16 @@ void json_write_string(FILE *f, const char *s)
 		case '\r': fputs("\\r", f); break;
 		case '\t': fputs("\\t", f); break;
 		default:
-			if (*p < 0x20 || *p == 0x7f)
+			if (*p < 0x20 || *p == 0x7f) {
 				fprintf(f, "\\u%04x", *p);
-			else
+			} else if (*p < 0x80) {
 				fputc(*p, f);
+			} else if ((n = utf8_seq(p))) {
+				fwrite(p, 1, (size_t)n, f);
+				p += n - 1;
+			} else {
+				fputs("\\ufffd", f);
+			}
 		}
 	}
 	fputc('"', f);

@@ -45,11 +45,27 @@ int units_parse_duration_ms(const char *s, uint64_t *ms)
 	if (!s)
 		return -EINVAL;
 	ret = parse_digits(&s, &v);
+	if (ret == -ERANGE) {
+		while (isdigit((unsigned char)*s))
+			s++;
+		for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+			if (strcmp(s, units[i].sfx) == 0)
+				return -ERANGE;	/* a number too long, not a typo */
+		return -EINVAL;
+	}
 	if (ret)
 		return ret;
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-		if (strcmp(s, units[i].sfx) == 0)
-			return mul_checked(v, units[i].mul, ms);
+		if (strcmp(s, units[i].sfx) == 0) {
+			uint64_t out;
+
+			ret = mul_checked(v, units[i].mul, &out);
+			if (!ret && out > UNITS_MAX_DURATION_MS)
+				ret = -ERANGE;
+			if (!ret)
+				*ms = out;
+			return ret;
+		}
 	return -EINVAL;
 }
 

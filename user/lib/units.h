@@ -10,7 +10,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Duration in milliseconds; a bare number is seconds. 0 or -EINVAL/-ERANGE. */
+/* The longest duration anything accepts (10 years): a ban TTL, a config
+ * duration or a state-file expiry beyond it is refused, so adding it to a
+ * nanosecond clock can never wrap. */
+#define UNITS_MAX_DURATION_MS (3650ull * 86400000ull)
+#define UNITS_MAX_DURATION_TEXT "3650d"
+
+/* Duration in milliseconds; a bare number is seconds. 0 or -EINVAL, or
+ * -ERANGE above UNITS_MAX_DURATION_MS. */
 int units_parse_duration_ms(const char *s, uint64_t *ms);
 /* Count with optional k/M/G (x1000) suffix, at most max. 0 or -EINVAL/-ERANGE. */
 int units_parse_count(const char *s, uint64_t max, uint64_t *out);

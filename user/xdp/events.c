@@ -72,21 +72,27 @@ static void summarize(struct events *e, const struct aegis_event *ev)
 
 static int on_event(void *ctx, void *data, size_t len)
 {
-	struct events *e = ctx;
-	const struct aegis_event *ev = data;
+	events_decode(ctx, data, len);
+	return 0;
+}
 
-	if (len < sizeof(*ev))
-		return 0;
+void events_decode(struct events *e, const void *data, size_t len)
+{
+	struct aegis_event evbuf;
+	const struct aegis_event *ev = &evbuf;
+
+	if (len < sizeof(evbuf))
+		return;
+	memcpy(&evbuf, data, sizeof(evbuf));	/* a record need not be aligned */
 	e->total++;
 	if (maps_now_ns() - e->window_start_ns >= 1000000000ull)
 		events_tick(e);
 	if (!e->summary || ++e->in_window <= EVENTS_DIRECT_PER_SEC) {
 		events_write(e, "drop", &ev->saddr, ev->reason, ev->proto, ev->dport, 0, ev->len);
-		return 0;
+		return;
 	}
 	e->summarized++;
 	summarize(e, ev);
-	return 0;
 }
 
 int events_open(struct events *e, int ring_fd, const char *path, bool summary)

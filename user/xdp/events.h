@@ -38,6 +38,11 @@ struct events {
 	struct events_slot slots[EVENTS_SUMMARY_SLOTS];
 };
 
+/* One ring record (any bytes: too short is ignored; reason, proto and
+ * address come from the XDP program and are printed by name or number).
+ * events_poll() calls it; exposed for the fuzz target. */
+void events_decode(struct events *e, const void *data, size_t len);
+
 /* path "" writes to stdout. Returns 0 or negative errno. */
 int events_open(struct events *e, int ring_fd, const char *path, bool summary);
 int events_fd(const struct events *e);		/* for epoll */

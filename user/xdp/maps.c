@@ -18,6 +18,7 @@
 #include <xdp/libxdp.h>
 
 #include "lib/errbuf.h"
+#include "lib/units.h"
 #include "xdp/maps.h"
 
 static const char *const map_names[MAPS_COUNT] = {
@@ -45,11 +46,78 @@ static void maps_init(struct aegis_maps *m)
 	m->ncpus = libbpf_num_possible_cpus();
 }
 
+/* What each map must be, from include/aegis/maps.h; max_entries 0 means
+ * sized by the configuration (any size is accepted). */
+struct map_layout {
+	__u32 type, key_size, value_size, max_entries;
+};
+
+static const struct map_layout layouts[MAPS_COUNT] = {
+	[MAPS_SETTINGS] = { BPF_MAP_TYPE_ARRAY, 4, sizeof(struct aegis_settings), 1 },
+	[MAPS_ALLOW] = { BPF_MAP_TYPE_LPM_TRIE, sizeof(struct aegis_lpm_key),
+			 sizeof(struct aegis_list_entry), 0 },
+	[MAPS_DENY] = { BPF_MAP_TYPE_LPM_TRIE, sizeof(struct aegis_lpm_key),
+			sizeof(struct aegis_list_entry), 0 },
+	[MAPS_BANS] = { BPF_MAP_TYPE_HASH, sizeof(struct aegis_addr), sizeof(struct aegis_ban), 0 },
+	[MAPS_PORTS] = { BPF_MAP_TYPE_ARRAY, 4, 4, AEGIS_PORT_MAP_ENTRIES },
+	[MAPS_POLICIES] = { BPF_MAP_TYPE_ARRAY, 4, sizeof(struct aegis_policy),
+			    AEGIS_MAX_POLICIES },
+	[MAPS_POL_STATE] = { BPF_MAP_TYPE_ARRAY, 4, sizeof(struct aegis_policy_state),
+			     AEGIS_MAX_POLICIES },
+	[MAPS_SOURCES] = { BPF_MAP_TYPE_LRU_HASH, sizeof(struct aegis_src_key),
+			   sizeof(struct aegis_src_state), 0 },
+	[MAPS_CONNS] = { BPF_MAP_TYPE_HASH, sizeof(struct aegis_src_key),
+			 sizeof(struct aegis_conn_count), 0 },
+	[MAPS_FLOWS] = { BPF_MAP_TYPE_HASH, sizeof(struct aegis_flow_key),
+			 sizeof(struct aegis_flow), 0 },
+	[MAPS_STATS] = { BPF_MAP_TYPE_PERCPU_ARRAY, 4, sizeof(struct aegis_counter),
+			 AEGIS_STAT_MAX },
+	[MAPS_ERRORS] = { BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, AEGIS_ERR_MAX },
+	[MAPS_EVENTS] = { BPF_MAP_TYPE_RINGBUF, 0, 0, 0 },
+	[MAPS_EV_STATE] = { BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, 1 },
+};
+
+static const char *type_name(__u32 type)
+{
+	const char *n = libbpf_bpf_map_type_str((enum bpf_map_type)type);
+
+	return n ? n : "unknown";
+}
+
+int maps_check_layout(enum maps_id id, __u32 type, __u32 key_size, __u32 value_size,
+		      __u32 max_entries, char *err, size_t len)
+{
+	const struct map_layout *l = &layouts[id];
+	const char *what = NULL;
+	__u32 got = 0, want = 0;
+
+	if (type != l->type) {
+		errbuf_set(err, len, "%s: type %s, expected %s: stale pin from another version "
+			   "or not an Aegis map? remove the pin directory", map_names[id],
+			   type_name(type), type_name(l->type));
+		return -EPROTO;
+	}
+	if (key_size != l->key_size)
+		what = "key size", got = key_size, want = l->key_size;
+	else if (value_size != l->value_size)
+		what = "value size", got = value_size, want = l->value_size;
+	else if (l->max_entries && max_entries != l->max_entries)
+		what = "max_entries", got = max_entries, want = l->max_entries;
+	if (!what)
+		return 0;
+	errbuf_set(err, len, "%s: %s %u, expected %u: stale pin from another version? "
+		   "remove the pin directory", map_names[id], what, got, want);
+	return -EPROTO;
+}
+
 static int maps_check_complete(struct aegis_maps *m, const char *where, char *err, size_t len)
 {
+	char why[512];
+
 	for (int i = 0; i < MAPS_COUNT; i++) {
 		struct bpf_map_info info = {};
 		__u32 sz = sizeof(info);
+		int ret;
 
 		if (m->fd[i] < 0) {
 			errbuf_set(err, len, "%s: map %s not found (not an Aegis program?)",
@@ -57,8 +125,20 @@ static int maps_check_complete(struct aegis_maps *m, const char *where, char *er
 			maps_close(m);
 			return -ENOENT;
 		}
-		if (!bpf_obj_get_info_by_fd(m->fd[i], &info, &sz))
-			m->max_entries[i] = info.max_entries;
+		if (bpf_obj_get_info_by_fd(m->fd[i], &info, &sz)) {
+			errbuf_set(err, len, "%s: %s: map info: %s", where, map_names[i],
+				   strerror(errno));
+			maps_close(m);
+			return -EIO;
+		}
+		ret = maps_check_layout(i, info.type, info.key_size, info.value_size,
+					info.max_entries, why, sizeof(why));
+		if (ret) {
+			errbuf_set(err, len, "%s: %s", where, why);
+			maps_close(m);
+			return ret;
+		}
+		m->max_entries[i] = info.max_entries;
 	}
 	if (m->ncpus <= 0) {
 		errbuf_set(err, len, "cannot count possible CPUs");
@@ -254,6 +334,8 @@ int maps_ban_add(struct aegis_maps *m, const struct aegis_addr *a, uint64_t ttl_
 {
 	struct aegis_ban b = {};
 
+	if (ttl_ms > UNITS_MAX_DURATION_MS)
+		return -ERANGE;	/* would wrap the clock: a short ban, not a long one */
 	b.created_ns = maps_now_ns();
 	b.expires_ns = ttl_ms ? b.created_ns + ttl_ms * 1000000ull : 0;
 	b.origin = origin;
