@@ -88,6 +88,13 @@ struct {
 } aegis_flows SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct aegis_sweep);
+} aegis_sweep SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, AEGIS_STAT_MAX);
 	__type(key, __u32);

@@ -32,6 +32,7 @@
 #define AEGIS_MAP_ERRORS	"aegis_errors"
 #define AEGIS_MAP_EVENTS	"aegis_events"
 #define AEGIS_MAP_EV_STATE	"aegis_ev_state"
+#define AEGIS_MAP_SWEEP		"aegis_sweep"
 
 struct aegis_addr {
 	__u32 w[4];
@@ -164,13 +165,24 @@ enum aegis_flow_state {
 };
 
 struct aegis_flow {
-	struct bpf_timer timer;	/* idle expiry */
 	__u64 created_ns;
 	__u64 last_seen_ns;
 	__u64 packets;
 	__u64 bytes;
 	__u32 policy;
 	__u32 state;		/* enum aegis_flow_state */
+};
+
+/*
+ * aegis_sweep (array, one entry): the one timer that expires idle flows.
+ * A timer per flow would allocate in the packet path (bpf_timer_init),
+ * and under a burst those allocations fail; one timer walks the table.
+ */
+struct aegis_sweep {
+	struct bpf_timer timer;
+	__u64 due_ns;		/* the sweep is overdue after this: re-arm it */
+	__u64 sweeps;		/* completed walks of aegis_flows */
+	__u64 expired;		/* flows the sweeps removed */
 };
 
 /* aegis_stats (per-CPU array, AEGIS_STAT_MAX entries) */
