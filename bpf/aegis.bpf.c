@@ -106,19 +106,25 @@ static __always_inline void strike(struct aegis_src_state *st, const struct aegi
 		count_error(AEGIS_ERR_BAN_FULL);
 }
 
-static __always_inline struct aegis_src_state *source_state(const struct pkt *p, __u32 policy)
+static __always_inline struct aegis_src_state *source_state(const struct pkt *p, __u32 policy,
+							     __u64 now)
 {
 	struct aegis_src_key key = { .addr = p->saddr, .policy = policy };
 	struct aegis_src_state zero = {}, *st;
 
+	long err;
+
 	st = bpf_map_lookup_elem(&aegis_sources, &key);
 	if (st)
 		return st;
-	bpf_map_update_elem(&aegis_sources, &key, &zero, BPF_NOEXIST);
-	st = bpf_map_lookup_elem(&aegis_sources, &key);
-	if (!st)
+	err = bpf_map_update_elem(&aegis_sources, &key, &zero, BPF_NOEXIST);
+	if (err && err != -EEXIST_AEGIS) {	/* full: known sources keep theirs */
 		count_error(AEGIS_ERR_SRC_FULL);
-	return st;
+		return NULL;
+	}
+	if (!err)
+		sweep_arm(now);
+	return bpf_map_lookup_elem(&aegis_sources, &key);
 }
 
 /* Per-source and policy-wide rate limits. Returns a drop reason or 0. */
@@ -182,7 +188,7 @@ static __always_inline __u32 check_policy(const struct pkt *p, const struct aegi
 
 	if (!*now)
 		*now = bpf_ktime_get_ns();
-	st = source_state(p, key);
+	st = source_state(p, key, *now);
 	reason = check_rates(p, st, key, pol, *now);
 	if (!reason && policy_tracks_flows(pol))
 		reason = flow_check(p, st, key, pol, *now);

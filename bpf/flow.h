@@ -51,13 +51,19 @@ static __always_inline void flow_release(const struct aegis_addr *saddr, __u32 p
 
 /* A flow past its timeout: deleted once (the delete's result decides who
  * releases its counts), by the sweeper or by its own next packet. */
-static __always_inline bool flow_expired(const struct aegis_flow *f, __u64 now)
+static __always_inline bool flow_expired_pol(const struct aegis_flow *f,
+					     const struct aegis_policy *pol, __u64 now)
 {
-	__u32 policy = f->policy;
-	struct aegis_policy *pol = bpf_map_lookup_elem(&aegis_policies, &policy);
 	__u64 last = f->last_seen_ns;
 
 	return now > last && now - last >= flow_timeout_ns(pol, f->state);
+}
+
+static __always_inline bool flow_expired(const struct aegis_flow *f, __u64 now)
+{
+	__u32 policy = f->policy;
+
+	return flow_expired_pol(f, bpf_map_lookup_elem(&aegis_policies, &policy), now);
 }
 
 static __always_inline bool flow_expire(void *map, struct aegis_flow_key *key, struct aegis_flow *f)
@@ -83,6 +89,30 @@ static long flow_sweep_one(void *map, struct aegis_flow_key *key, struct aegis_f
 	return 0;
 }
 
+/* Spent: every bucket full again and no strike window open. Deleting it
+ * changes nothing a fresh state would not do the same way. */
+static long source_sweep_one(void *map, struct aegis_src_key *key, struct aegis_src_state *st,
+			     struct sweep_ctx *c)
+{
+	__u32 policy = key->policy;
+	struct aegis_policy *pol;
+	__u64 window;
+
+	for (int i = 0; i < AEGIS_LIM_MAX; i++)
+		if (st->tat[i] > c->now)
+			return 0;
+	if (st->strikes) {
+		pol = bpf_map_lookup_elem(&aegis_policies, &policy);
+		window = (__u64)(pol && pol->strike_window_ms ? pol->strike_window_ms
+							      : AEGIS_DEF_STRIKE_WINDOW_MS) * 1000000;
+		if (c->now - st->strike_start_ns <= window)
+			return 0;
+	}
+	if (bpf_map_delete_elem(map, key) == 0)
+		c->expired++;
+	return 0;
+}
+
 #define SWEEP_PERIOD_NS ((__u64)AEGIS_SWEEP_PERIOD_MS * 1000000)
 
 static int flow_sweep_cb(void *map, __u32 *key, struct aegis_sweep *sw)
@@ -94,8 +124,11 @@ static int flow_sweep_cb(void *map, __u32 *key, struct aegis_sweep *sw)
 
 	sw->due_ns = c.now + 2 * SWEEP_PERIOD_NS;
 	bpf_for_each_map_elem(&aegis_flows, flow_sweep_one, &c, 0);
+	sw->flows_expired += c.expired;
+	c.expired = 0;
+	bpf_for_each_map_elem(&aegis_sources, source_sweep_one, &c, 0);
+	sw->sources_expired += c.expired;
 	sw->sweeps++;
-	sw->expired += c.expired;
 	bpf_timer_start(&sw->timer, SWEEP_PERIOD_NS, 0);
 	return 0;
 }
@@ -106,7 +139,7 @@ static int flow_sweep_cb(void *map, __u32 *key, struct aegis_sweep *sw)
  * the last userspace reference to the map went away). One attempt per two
  * periods at most, so a failing arm costs a flood nothing.
  */
-static __always_inline void flow_sweep_arm(__u64 now)
+static __always_inline void sweep_arm(__u64 now)
 {
 	__u32 zero = 0;
 	struct aegis_sweep *sw = bpf_map_lookup_elem(&aegis_sweep, &zero);
@@ -195,7 +228,7 @@ static __always_inline int flow_insert(struct aegis_flow_key *k, const struct pk
 			count_error(AEGIS_ERR_FLOW_FULL);
 		return -1;
 	}
-	flow_sweep_arm(now);
+	sweep_arm(now);
 	return 0;
 }
 
@@ -216,7 +249,8 @@ static __always_inline __u32 flow_check(const struct pkt *p, struct aegis_src_st
 
 	flow_key_from(&k, p);
 	f = bpf_map_lookup_elem(&aegis_flows, &k);
-	if (f && flow_expired(f, now))		/* the sweeper has not got to it yet */
+	/* Expired but not swept yet: gone, and this packet may open it anew. */
+	if (f && (f->policy == policy ? flow_expired_pol(f, pol, now) : flow_expired(f, now)))
 		f = flow_expire(&aegis_flows, &k, f) ? NULL : f;
 	if (f) {
 		flow_touch(&k, f, p, now);

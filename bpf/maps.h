@@ -65,7 +65,7 @@ struct {
 } aegis_pol_state SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);	/* preallocated: no allocation under a flood */
 	__uint(max_entries, AEGIS_DEF_SRC_ENTRIES);
 	__type(key, struct aegis_src_key);
 	__type(value, struct aegis_src_state);
