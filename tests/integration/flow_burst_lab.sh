@@ -29,6 +29,18 @@ while True:
 wait_port "$SRV" tcp 9100 || fail "listener did not start"
 
 ip -n "$SRV" link set dev "$IF_S" xdp obj "$BPF_OBJ" sec xdp || fail "attach failed"
+# bpf timers run only while userspace holds their map (aegisd pins every
+# map; a bare `ip link` attach holds none): pin every map, as aegisd does.
+RUN=/run/aegis-burst-$LAB_TAG
+mkdir -p "$RUN" && mount -t bpf bpf "$RUN" || skip "cannot mount bpffs"
+trap 'lab_cleanup; umount "$RUN" 2>/dev/null; rmdir "$RUN" 2>/dev/null' EXIT
+prog=$(ip -n "$SRV" -d link show dev "$IF_S" | sed -n 's/.*prog\/xdp id \([0-9]*\).*/\1/p' | head -1)
+bpftool -j prog show id "$prog" | python3 -c '
+import json, subprocess, sys
+for m in json.load(sys.stdin)["map_ids"]:
+    info = json.loads(subprocess.check_output(["bpftool", "-j", "map", "show", "id", str(m)]))
+    subprocess.check_call(["bpftool", "map", "pin", "id", str(m), sys.argv[1] + "/" + info["name"]])
+' "$RUN" || fail "could not pin the maps"
 ctl policy set tcp 9100 max_conn_per_source 10 || fail "policy set failed"
 
 # 20 sources x 10 connections at once, held open; then an 11th per source.
