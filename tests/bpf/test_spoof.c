@@ -81,3 +81,28 @@ Test(spoof, spent_sources_swept)
 	cr_assert_eq(sw.sources_expired, 300);
 	cr_assert_eq(h_err(AEGIS_ERR_TIMER), 0);
 }
+
+/* Over the policy-wide SYN limit, a new source's SYN drops without a
+ * state: a spoofed SYN flood cannot fill aegis_sources. Known sources
+ * still get their own limits first. */
+Test(spoof, syn_flood_over_global_limit_writes_no_state)
+{
+	struct aegis_policy p = { 0 };
+	char src[32];
+
+	h_setup();
+	h_limit(&p.src[AEGIS_LIM_SYN], 1, 1);
+	h_limit(&p.global_syn, 1, 3);
+	h_policy_set(POL, &p);
+	h_port_set(AEGIS_SLOT_TCP, PORT, PORT, POL);
+	for (int i = 0; i < 200; i++) {
+		spoof_src(src, sizeof(src), i);
+		cr_assert_eq(SEND(.src = src, .dport = PORT, .flags = TH_SYN),
+			     i < 3 ? AEGIS_STAT_PASS_POLICY : AEGIS_STAT_DROP_GLOBAL_SYN);
+	}
+	cr_assert_eq(h_count(skel->maps.aegis_sources), 3, "%ld states for a spoofed flood",
+		     h_count(skel->maps.aegis_sources));
+	/* A known source over its own limit is dropped by that, not the global. */
+	spoof_src(src, sizeof(src), 0);
+	cr_assert_eq(SEND(.src = src, .dport = PORT, .flags = TH_SYN), AEGIS_STAT_DROP_RATE_SYN);
+}
