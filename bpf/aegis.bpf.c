@@ -238,10 +238,9 @@ static __always_inline void emit_event(const struct pkt *p, __u32 reason,
 	if (!tat)
 		return;
 	/* Sampling needs no nanoseconds: the coarse clock (the same
-	 * CLOCK_MONOTONIC, at tick resolution) is far cheaper to read. */
-	if (!now)
-		now = bpf_ktime_get_coarse_ns();
-	if (rate_exceeded_local(tat, &s->events, 1, now)) {
+	 * CLOCK_MONOTONIC, at tick resolution) is far cheaper to read. The
+	 * few events that are emitted get the precise time. */
+	if (rate_exceeded_local(tat, &s->events, 1, now ?: bpf_ktime_get_coarse_ns())) {
 		count_error(AEGIS_ERR_EVENT_SAMPLED);
 		return;
 	}
@@ -250,7 +249,7 @@ static __always_inline void emit_event(const struct pkt *p, __u32 reason,
 		count_error(AEGIS_ERR_EVENT_RING_FULL);
 		return;
 	}
-	e->ts_ns = now;
+	e->ts_ns = now ?: bpf_ktime_get_ns();
 	e->saddr = p->saddr;
 	e->dport = bpf_ntohs(p->dport);
 	e->proto = p->proto;
