@@ -106,26 +106,41 @@ static __always_inline void strike(struct aegis_src_state *st, const struct aegi
 		count_error(AEGIS_ERR_BAN_FULL);
 }
 
-static __always_inline struct aegis_src_state *source_state(const struct pkt *p, __u32 policy)
+static __always_inline struct aegis_src_state *source_create(const struct pkt *p, __u32 policy,
+							      __u64 now)
 {
 	struct aegis_src_key key = { .addr = p->saddr, .policy = policy };
-	struct aegis_src_state zero = {}, *st;
+	struct aegis_src_state zero = {};
+	long err;
 
-	st = bpf_map_lookup_elem(&aegis_sources, &key);
-	if (st)
-		return st;
-	bpf_map_update_elem(&aegis_sources, &key, &zero, BPF_NOEXIST);
-	st = bpf_map_lookup_elem(&aegis_sources, &key);
-	if (!st)
+	err = bpf_map_update_elem(&aegis_sources, &key, &zero, BPF_NOEXIST);
+	if (err && err != -EEXIST_AEGIS) {	/* full: known sources keep theirs */
 		count_error(AEGIS_ERR_SRC_FULL);
-	return st;
+		return NULL;
+	}
+	if (!err)
+		sweep_arm(now);
+	return bpf_map_lookup_elem(&aegis_sources, &key);
+}
+
+static __always_inline bool bare_syn(const struct pkt *p)
+{
+	return p->proto == IPPROTO_TCP && (p->tcp_flags & (TCP_SYN | TCP_ACK)) == TCP_SYN;
+}
+
+static __always_inline bool global_syn_exceeded(__u32 policy, const struct aegis_policy *pol,
+						__u64 now)
+{
+	struct aegis_policy_state *ps = bpf_map_lookup_elem(&aegis_pol_state, &policy);
+
+	return ps && rate_exceeded(&ps->syn_tat, &pol->global_syn, 1, now);
 }
 
 /* Per-source and policy-wide rate limits. Returns a drop reason or 0. */
 static __always_inline __u32 check_rates(const struct pkt *p, struct aegis_src_state *st,
-					 __u32 policy, const struct aegis_policy *pol, __u64 now)
+					 __u32 policy, const struct aegis_policy *pol, __u64 now,
+					 bool global_done)
 {
-	struct aegis_policy_state *ps;
 	const struct aegis_limit *lim = pol->src;
 	__u8 f = p->tcp_flags;
 
@@ -148,21 +163,20 @@ static __always_inline __u32 check_rates(const struct pkt *p, struct aegis_src_s
 			return AEGIS_STAT_DROP_RATE_UDP_BYTES;
 	}
 global:
-	if (p->proto == IPPROTO_TCP && (f & (TCP_SYN | TCP_ACK)) == TCP_SYN &&
-	    pol->global_syn.interval_fp) {
-		ps = bpf_map_lookup_elem(&aegis_pol_state, &policy);
-		if (ps && rate_exceeded(&ps->syn_tat, &pol->global_syn, 1, now))
-			return AEGIS_STAT_DROP_GLOBAL_SYN;
-	}
+	if (!global_done && bare_syn(p) && pol->global_syn.interval_fp &&
+	    global_syn_exceeded(policy, pol, now))
+		return AEGIS_STAT_DROP_GLOBAL_SYN;
 	return 0;
 }
 
 static __always_inline __u32 check_policy(const struct pkt *p, const struct aegis_settings *s,
 					  __u64 *now)
 {
+	struct aegis_src_key src_key;
 	struct aegis_src_state *st;
 	struct aegis_policy *pol;
 	__u32 key, *policy, reason;
+	bool global_done = false;
 
 	if (!p->has_l4 || (p->proto != IPPROTO_TCP && p->proto != IPPROTO_UDP))
 		return AEGIS_STAT_PASS;
@@ -182,8 +196,23 @@ static __always_inline __u32 check_policy(const struct pkt *p, const struct aegi
 
 	if (!*now)
 		*now = bpf_ktime_get_ns();
-	st = source_state(p, key);
-	reason = check_rates(p, st, key, pol, *now);
+	src_key.addr = p->saddr;
+	src_key.policy = key;
+	st = bpf_map_lookup_elem(&aegis_sources, &src_key);
+	/*
+	 * A new source's first SYN passes every per-source limit (a fresh
+	 * bucket admits one unit), so the policy-wide SYN limit decides it:
+	 * checked first, a spoofed SYN flood is dropped without writing a
+	 * state per forged address.
+	 */
+	if (!st && bare_syn(p) && pol->global_syn.interval_fp) {
+		if (global_syn_exceeded(key, pol, *now))
+			return AEGIS_STAT_DROP_GLOBAL_SYN;
+		global_done = true;
+	}
+	if (!st)
+		st = source_create(p, key, *now);
+	reason = check_rates(p, st, key, pol, *now, global_done);
 	if (!reason && policy_tracks_flows(pol))
 		reason = flow_check(p, st, key, pol, *now);
 	if (!reason)
@@ -208,9 +237,10 @@ static __always_inline void emit_event(const struct pkt *p, __u32 reason,
 	tat = bpf_map_lookup_elem(&aegis_ev_state, &zero);
 	if (!tat)
 		return;
-	if (!now)
-		now = bpf_ktime_get_ns();
-	if (rate_exceeded(tat, &s->events, 1, now)) {
+	/* Sampling needs no nanoseconds: the coarse clock (the same
+	 * CLOCK_MONOTONIC, at tick resolution) is far cheaper to read. The
+	 * few events that are emitted get the precise time. */
+	if (rate_exceeded_local(tat, &s->events, 1, now ?: bpf_ktime_get_coarse_ns())) {
 		count_error(AEGIS_ERR_EVENT_SAMPLED);
 		return;
 	}
@@ -219,7 +249,7 @@ static __always_inline void emit_event(const struct pkt *p, __u32 reason,
 		count_error(AEGIS_ERR_EVENT_RING_FULL);
 		return;
 	}
-	e->ts_ns = now;
+	e->ts_ns = now ?: bpf_ktime_get_ns();
 	e->saddr = p->saddr;
 	e->dport = bpf_ntohs(p->dport);
 	e->proto = p->proto;

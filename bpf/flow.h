@@ -2,8 +2,9 @@
 /*
  * The flow table: concurrent-connection accounting for protected ports.
  * A flow opens on a TCP SYN or a first UDP datagram, closes on FIN/RST,
- * and expires when idle through its own bpf_timer, so counts stay right
- * without any userspace sweeper. Whoever deletes a flow (close or timer)
+ * and expires when idle: one bpf_timer walks the table every
+ * AEGIS_SWEEP_PERIOD_MS (no userspace sweeper), and a flow's own packet
+ * expires it if it comes first. Whoever deletes a flow (close or timer)
  * releases its counts; the delete's return value makes that exactly once.
  */
 #ifndef AEGIS_BPF_FLOW_H
@@ -15,6 +16,7 @@
 
 #define CLOCK_MONOTONIC_AEGIS 1
 #define EEXIST_AEGIS 17
+#define EBUSY_AEGIS 16
 
 static __always_inline bool policy_tracks_flows(const struct aegis_policy *pol)
 {
@@ -47,22 +49,114 @@ static __always_inline void flow_release(const struct aegis_addr *saddr, __u32 p
 		bpf_map_delete_elem(&aegis_conns, &key);
 }
 
-static int flow_timer_cb(void *map, struct aegis_flow_key *key, struct aegis_flow *f)
+/* A flow past its timeout: deleted once (the delete's result decides who
+ * releases its counts), by the sweeper or by its own next packet. */
+static __always_inline bool flow_expired_pol(const struct aegis_flow *f,
+					     const struct aegis_policy *pol, __u64 now)
+{
+	__u64 last = f->last_seen_ns;
+
+	return now > last && now - last >= flow_timeout_ns(pol, f->state);
+}
+
+static __always_inline bool flow_expired(const struct aegis_flow *f, __u64 now)
 {
 	__u32 policy = f->policy;
-	struct aegis_policy *pol = bpf_map_lookup_elem(&aegis_policies, &policy);
-	__u64 now = bpf_ktime_get_ns();
-	__u64 timeout = flow_timeout_ns(pol, f->state);
-	__u64 last = f->last_seen_ns;
-	__u64 idle = now > last ? now - last : 0;
 
-	if (idle < timeout) {
-		bpf_timer_start(&f->timer, timeout - idle, 0);
-		return 0;
+	return flow_expired_pol(f, bpf_map_lookup_elem(&aegis_policies, &policy), now);
+}
+
+static __always_inline bool flow_expire(void *map, struct aegis_flow_key *key, struct aegis_flow *f)
+{
+	__u32 policy = f->policy;
+
+	if (bpf_map_delete_elem(map, key))
+		return false;
+	flow_release(&key->saddr, policy);
+	return true;
+}
+
+struct sweep_ctx {
+	__u64 now;
+	__u64 expired;
+};
+
+static long flow_sweep_one(void *map, struct aegis_flow_key *key, struct aegis_flow *f,
+			   struct sweep_ctx *c)
+{
+	if (flow_expired(f, c->now) && flow_expire(map, key, f))
+		c->expired++;
+	return 0;
+}
+
+/* Spent: every bucket full again and no strike window open. Deleting it
+ * changes nothing a fresh state would not do the same way. */
+static long source_sweep_one(void *map, struct aegis_src_key *key, struct aegis_src_state *st,
+			     struct sweep_ctx *c)
+{
+	__u32 policy = key->policy;
+	struct aegis_policy *pol;
+	__u64 window;
+
+	for (int i = 0; i < AEGIS_LIM_MAX; i++)
+		if (st->tat[i] > c->now)
+			return 0;
+	if (st->strikes) {
+		pol = bpf_map_lookup_elem(&aegis_policies, &policy);
+		window = (__u64)(pol && pol->strike_window_ms ? pol->strike_window_ms
+							      : AEGIS_DEF_STRIKE_WINDOW_MS) * 1000000;
+		if (c->now - st->strike_start_ns <= window)
+			return 0;
 	}
 	if (bpf_map_delete_elem(map, key) == 0)
-		flow_release(&key->saddr, policy);
+		c->expired++;
 	return 0;
+}
+
+#define SWEEP_PERIOD_NS ((__u64)AEGIS_SWEEP_PERIOD_MS * 1000000)
+
+static int flow_sweep_cb(void *map, __u32 *key, struct aegis_sweep *sw)
+{
+	struct sweep_ctx c = { .now = bpf_ktime_get_ns() };
+
+	(void)map;
+	(void)key;
+
+	sw->due_ns = c.now + 2 * SWEEP_PERIOD_NS;
+	bpf_for_each_map_elem(&aegis_flows, flow_sweep_one, &c, 0);
+	sw->flows_expired += c.expired;
+	c.expired = 0;
+	bpf_for_each_map_elem(&aegis_sources, source_sweep_one, &c, 0);
+	sw->sources_expired += c.expired;
+	sw->sweeps++;
+	bpf_timer_start(&sw->timer, SWEEP_PERIOD_NS, 0);
+	return 0;
+}
+
+/*
+ * Arms the sweeper when it is not running: at the first flow, or when a
+ * sweep is overdue (its timer could not be armed, or was cancelled when
+ * the last userspace reference to the map went away). One attempt per two
+ * periods at most, so a failing arm costs a flood nothing.
+ */
+static __always_inline void sweep_arm(__u64 now)
+{
+	__u32 zero = 0;
+	struct aegis_sweep *sw = bpf_map_lookup_elem(&aegis_sweep, &zero);
+	long err;
+
+	if (!sw || now < sw->due_ns)
+		return;
+	sw->due_ns = now + 2 * SWEEP_PERIOD_NS;
+	err = bpf_timer_init(&sw->timer, &aegis_sweep, CLOCK_MONOTONIC_AEGIS);
+	if (err && err != -EBUSY_AEGIS)
+		goto fail;
+	if (bpf_timer_set_callback(&sw->timer, flow_sweep_cb) ||
+	    bpf_timer_start(&sw->timer, SWEEP_PERIOD_NS, 0))
+		goto fail;
+	return;
+fail:
+	count_error(AEGIS_ERR_TIMER);
 }
 
 static __always_inline void flow_key_from(struct aegis_flow_key *k, const struct pkt *p)
@@ -116,7 +210,7 @@ static __always_inline void flow_count_open(const struct aegis_src_key *sk,
 }
 
 static __always_inline int flow_insert(struct aegis_flow_key *k, const struct pkt *p,
-				       __u32 policy, const struct aegis_policy *pol, __u64 now)
+				       __u32 policy, __u64 now)
 {
 	struct aegis_flow nf = {
 		.created_ns = now,
@@ -126,7 +220,6 @@ static __always_inline int flow_insert(struct aegis_flow_key *k, const struct pk
 		.policy = policy,
 		.state = p->proto == IPPROTO_TCP ? AEGIS_FLOW_NEW : AEGIS_FLOW_EST,
 	};
-	struct aegis_flow *f;
 	long err;
 
 	err = bpf_map_update_elem(&aegis_flows, k, &nf, BPF_NOEXIST);
@@ -135,17 +228,7 @@ static __always_inline int flow_insert(struct aegis_flow_key *k, const struct pk
 			count_error(AEGIS_ERR_FLOW_FULL);
 		return -1;
 	}
-	f = bpf_map_lookup_elem(&aegis_flows, k);
-	if (!f)
-		return -1;
-	if (bpf_timer_init(&f->timer, &aegis_flows, CLOCK_MONOTONIC_AEGIS) ||
-	    bpf_timer_set_callback(&f->timer, flow_timer_cb) ||
-	    bpf_timer_start(&f->timer, flow_timeout_ns(pol, nf.state), 0)) {
-		/* A flow that cannot expire would hold its count forever. */
-		bpf_map_delete_elem(&aegis_flows, k);
-		count_error(AEGIS_ERR_TIMER);
-		return -1;
-	}
+	sweep_arm(now);
 	return 0;
 }
 
@@ -166,6 +249,9 @@ static __always_inline __u32 flow_check(const struct pkt *p, struct aegis_src_st
 
 	flow_key_from(&k, p);
 	f = bpf_map_lookup_elem(&aegis_flows, &k);
+	/* Expired but not swept yet: gone, and this packet may open it anew. */
+	if (f && (f->policy == policy ? flow_expired_pol(f, pol, now) : flow_expired(f, now)))
+		f = flow_expire(&aegis_flows, &k, f) ? NULL : f;
 	if (f) {
 		flow_touch(&k, f, p, now);
 		return 0;
@@ -188,7 +274,7 @@ static __always_inline __u32 flow_check(const struct pkt *p, struct aegis_src_st
 	if (pol->max_conn_per_src && cc && cc->conns >= (__s64)pol->max_conn_per_src)
 		return AEGIS_STAT_DROP_CONN_SRC;
 
-	if (flow_insert(&k, p, policy, pol, now) == 0)
+	if (flow_insert(&k, p, policy, now) == 0)
 		flow_count_open(&sk, ps, cc);
 	return 0;
 }

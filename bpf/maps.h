@@ -65,7 +65,7 @@ struct {
 } aegis_pol_state SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);	/* preallocated: no allocation under a flood */
 	__uint(max_entries, AEGIS_DEF_SRC_ENTRIES);
 	__type(key, struct aegis_src_key);
 	__type(value, struct aegis_src_state);
@@ -86,6 +86,13 @@ struct {
 	__type(key, struct aegis_flow_key);
 	__type(value, struct aegis_flow);
 } aegis_flows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct aegis_sweep);
+} aegis_sweep SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

@@ -38,4 +38,20 @@ static __always_inline bool rate_exceeded(__u64 *tat, const struct aegis_limit *
 	return false;
 }
 
+/* The same for state only one CPU touches (a per-CPU map): no atomics. */
+static __always_inline bool rate_exceeded_local(__u64 *tat, const struct aegis_limit *l,
+						__u64 units, __u64 now)
+{
+	__u64 interval = l->interval_fp;
+	__u64 old = *tat, next;
+
+	if (!interval)
+		return false;
+	next = (old > now ? old : now) + ((interval * units) >> AEGIS_FP_SHIFT);
+	if (next - now > l->tau_ns)
+		return true;
+	*tat = next;
+	return false;
+}
+
 #endif /* AEGIS_BPF_RATE_H */

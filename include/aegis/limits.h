@@ -31,6 +31,8 @@
 /* Flow timeouts used when a policy leaves them at 0. */
 #define AEGIS_DEF_FLOW_IDLE_S		300
 #define AEGIS_DEF_SYN_TIMEOUT_S		10
+/* The flow sweeper's period: a flow goes at most this long past its timeout. */
+#define AEGIS_SWEEP_PERIOD_MS		1000
 
 /* Strike window used when a policy leaves it at 0. */
 #define AEGIS_DEF_STRIKE_WINDOW_MS	10000

@@ -32,6 +32,7 @@
 #define AEGIS_MAP_ERRORS	"aegis_errors"
 #define AEGIS_MAP_EVENTS	"aegis_events"
 #define AEGIS_MAP_EV_STATE	"aegis_ev_state"
+#define AEGIS_MAP_SWEEP		"aegis_sweep"
 
 struct aegis_addr {
 	__u32 w[4];
@@ -128,8 +129,13 @@ struct aegis_policy_state {
 	__u64 pad;
 };
 
-/* aegis_sources (LRU hash): rate state. Eviction only resets a source's
- * buckets and strikes; bans and connection counts live elsewhere. */
+/*
+ * aegis_sources (hash, preallocated, never LRU): rate state. A flood of
+ * new sources cannot evict a known source's state: when full, a new source
+ * gets none (src_table_full) and only policy-wide limits apply to it. The
+ * sweeper deletes a state once it is spent (every TAT in the past and no
+ * strike window open): a fresh one would behave the same.
+ */
 struct aegis_src_key {
 	struct aegis_addr addr;
 	__u32 policy;
@@ -164,13 +170,26 @@ enum aegis_flow_state {
 };
 
 struct aegis_flow {
-	struct bpf_timer timer;	/* idle expiry */
 	__u64 created_ns;
 	__u64 last_seen_ns;
 	__u64 packets;
 	__u64 bytes;
 	__u32 policy;
 	__u32 state;		/* enum aegis_flow_state */
+};
+
+/*
+ * aegis_sweep (array, one entry): the one timer that expires idle flows
+ * and spent source states.
+ * A timer per flow would allocate in the packet path (bpf_timer_init),
+ * and under a burst those allocations fail; one timer walks the table.
+ */
+struct aegis_sweep {
+	struct bpf_timer timer;
+	__u64 due_ns;		/* the sweep is overdue after this: re-arm it */
+	__u64 sweeps;		/* completed walks of aegis_flows and aegis_sources */
+	__u64 flows_expired;	/* idle flows the sweeps removed */
+	__u64 sources_expired;	/* spent source states the sweeps removed */
 };
 
 /* aegis_stats (per-CPU array, AEGIS_STAT_MAX entries) */

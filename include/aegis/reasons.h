@@ -40,7 +40,7 @@
 	X(FLOW_FULL,       "flow_table_full", "flow not tracked: flow table full") \
 	X(SRC_FULL,        "src_table_full",  "source state not stored")	\
 	X(CONN_FULL,       "conn_table_full", "per-source connection count not stored") \
-	X(TIMER,           "flow_timer",      "flow idle timer could not be armed") \
+	X(TIMER,           "flow_timer",      "flow sweeper timer could not be armed (retried)") \
 	X(EVENT_RING_FULL, "event_ring_full", "event lost: ring buffer full") \
 	X(EVENT_SAMPLED,   "event_sampled_out", "event skipped by the rate limit") \
 	X(STRIKE_BAN,      "strike_bans",     "bans written by the strike rule (not an error)")

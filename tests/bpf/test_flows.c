@@ -233,3 +233,33 @@ Test(flow_table, full_fails_open)
 	cr_assert_not(h_flow_get(TCP(FAM4.src[0], 1002, 0), NULL));
 	assert_open(FAM4.src[0], 1, 2, 2);
 }
+
+/*
+ * A burst: 20 sources open 10 connections each, complete the handshake,
+ * close half and reopen on new ports. Every flow must be tracked: a flow
+ * whose timer cannot be armed goes untracked and escapes the caps.
+ */
+Test(flows, burst_all_tracked)
+{
+	char src[32];
+	int s, c;
+
+	install(&(struct aegis_policy){ .max_conn_per_src = 50 });
+	for (int round = 0; round < 2; round++) {
+		for (s = 0; s < 20; s++) {
+			snprintf(src, sizeof(src), "198.18.%d.%d", round, s + 1);
+			for (c = 0; c < 10; c++) {
+				__u16 port = (__u16)(20000 + c);
+
+				cr_assert_eq(h_send(TCP(src, port, TH_SYN)), AEGIS_STAT_PASS_POLICY);
+				cr_assert_eq(h_send(TCP(src, port, TH_ACK)), AEGIS_STAT_PASS_POLICY);
+				if (c & 1)
+					h_send(TCP(src, port, TH_FIN | TH_ACK));
+			}
+		}
+	}
+	cr_assert_eq(h_err(AEGIS_ERR_TIMER), 0, "%llu flows lost their timer",
+		     (unsigned long long)h_err(AEGIS_ERR_TIMER));
+	cr_assert_eq(h_count(skel->maps.aegis_flows), 200);
+	cr_assert_eq(h_pol_state(POL).conns, 200);
+}
