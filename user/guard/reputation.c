@@ -10,13 +10,10 @@
 #include "guard/rep_priv.h"
 
 #define NAME(s, n, w) n,
-#define WEIGHT(s, n, w) w,
 #define ANAME(s, n) n,
 static const char *const input_names[] = { AEGIS_REP_INPUT_LIST(NAME) };
-static const int32_t input_weights[] = { AEGIS_REP_INPUT_LIST(WEIGHT) };
 static const char *const action_names[] = { AEGIS_REP_ACTION_LIST(ANAME) };
 #undef NAME
-#undef WEIGHT
 #undef ANAME
 
 const char *rep_input_name(enum aegis_rep_input in)
@@ -35,29 +32,6 @@ int rep_input_parse(const char *name)
 		if (!strcmp(name, input_names[i]))
 			return i;
 	return -1;
-}
-
-void rep_cfg_defaults(struct rep_cfg *c)
-{
-	static const uint32_t esc[] = AEGIS_REP_DEF_ESCALATION;
-
-	memset(c, 0, sizeof(*c));
-	for (int i = 0; i < AEGIS_REP_IN_MAX; i++)
-		c->weight[i] = input_weights[i];
-	c->half_life_s = AEGIS_REP_DEF_HALF_LIFE_S;
-	c->throttle = AEGIS_REP_DEF_THROTTLE;
-	c->ban = AEGIS_REP_DEF_BAN;
-	c->credit_max = AEGIS_REP_DEF_CREDIT_MAX;
-	c->throttle_pct = AEGIS_REP_MULT_THROTTLE;
-	c->clean_pct = AEGIS_REP_MULT_CLEAN;
-	c->table_size = AEGIS_REP_DEF_TABLE_SIZE;
-	c->prefix_v4 = AEGIS_REP_DEF_PREFIX_V4;
-	c->prefix_v6 = AEGIS_REP_DEF_PREFIX_V6;
-	memcpy(c->escalation_s, esc, sizeof(esc));
-	c->n_escalation = sizeof(esc) / sizeof(esc[0]);
-	c->offence_memory_s = AEGIS_REP_DEF_OFFENCE_MEMORY_S;
-	c->bans_per_sec = AEGIS_REP_DEF_BANS_PER_SEC;
-	c->socket_mode = 0600;
 }
 
 /* ---- keys and hashing ---- */
@@ -179,6 +153,7 @@ void rep_set_hooks(struct rep *r, const struct rep_hooks *h)
 void rep_stats(const struct rep *r, struct rep_stats *out)
 {
 	*out = r->st;
+	out->queue_drops += atomic_load_explicit(&r->misrouted, memory_order_relaxed);
 	for (unsigned int q = 0; q < r->n_queues; q++)
 		out->queue_drops += __atomic_load_n(&r->queues[q].drops, __ATOMIC_RELAXED);
 }
@@ -193,7 +168,12 @@ void rep_report(struct rep *r, const struct aegis_addr *src, enum aegis_rep_inpu
 
 	if ((unsigned int)in >= AEGIS_REP_IN_MAX)
 		return;
-	rq = &r->queues[q < r->n_queues ? q : r->n_queues - 1];
+	if (q >= r->n_queues) {
+		/* Not a producer we sized for: sharing a ring would break SPSC. */
+		atomic_fetch_add_explicit(&r->misrouted, 1, memory_order_relaxed);
+		return;
+	}
+	rq = &r->queues[q];
 	head = atomic_load_explicit(&rq->head, memory_order_relaxed);
 	tail = atomic_load_explicit(&rq->tail, memory_order_acquire);
 	if (head - tail >= REP_QUEUE_LEN) {

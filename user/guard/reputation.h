@@ -113,7 +113,8 @@ void rep_set_hooks(struct rep *r, const struct rep_hooks *h);
 
 /* ---- any thread ---- */
 
-/* Queues one input; q is the caller's own queue index. Never blocks. */
+/* Queues one input; q is the caller's own queue index (< n_queues: else
+ * dropped and counted). Never blocks; a full ring drops and counts. */
 void rep_report(struct rep *r, const struct aegis_addr *src, enum aegis_rep_input in,
 		unsigned int q, unsigned int flags);
 enum aegis_rep_action rep_action_of(const struct rep *r, const struct aegis_addr *src);

@@ -78,6 +78,8 @@ static int on_event(void *ctx, void *data, size_t len)
 	if (len < sizeof(*ev))
 		return 0;
 	e->total++;
+	if (e->hook)
+		e->hook(ev, e->hook_ctx);
 	if (maps_now_ns() - e->window_start_ns >= 1000000000ull)
 		events_tick(e);
 	if (!e->summary || ++e->in_window <= EVENTS_DIRECT_PER_SEC) {
@@ -147,4 +149,10 @@ void events_close(struct events *e)
 	if (e->own_out && e->out)
 		fclose(e->out);
 	e->out = NULL;
+}
+
+void events_set_hook(struct events *e, events_hook hook, void *ctx)
+{
+	e->hook = hook;
+	e->hook_ctx = ctx;
 }
