@@ -38,7 +38,7 @@
 #define RELOAD_DEBOUNCE_MS	300
 #define STATE_SAVE_EVERY_S	10
 
-enum { EV_SIGNAL = 1, EV_INOTIFY, EV_RING, EV_TICK, EV_DEBOUNCE, EV_CTL };
+enum { EV_SIGNAL = 1, EV_INOTIFY, EV_RING, EV_TICK, EV_DEBOUNCE, EV_REP };
 
 struct daemon {
 	const char *config_path;
@@ -358,7 +358,7 @@ static int run_loop(struct daemon *d)
 			case EV_INOTIFY: on_inotify(d); break;
 			case EV_RING: events_poll(&d->events); break;
 			case EV_TICK: on_tick(d); break;
-			case EV_CTL: rep_service_ctl(d->rep); break;
+			case EV_REP: rep_service_poll(d->rep); break;
 			case EV_DEBOUNCE:
 				if (read(d->debfd, &exp, sizeof(exp)) > 0)
 					reload(d, "file changed");
@@ -432,7 +432,7 @@ static int start(struct daemon *d)
 		return ret;
 	}
 	events_set_hook(&d->events, rep_service_xdp_event, d->rep);
-	if (d->rep && epoll_add(d->epfd, rep_service_ctl_fd(d->rep), EV_CTL))
+	if (d->rep && epoll_add(d->epfd, rep_service_fd(d->rep), EV_REP))
 		return -errno;
 	maps_stats_read(&d->loader.maps, d->last);
 	log_info("aegisd %s running: %zu interfaces, %zu policies, pins in %s", AEGIS_VERSION,

@@ -65,6 +65,7 @@ struct rep {
 	struct rep_banned ring[REP_BANNED_RING];
 	_Atomic uint64_t ring_head;
 	uint32_t sweep_pos;
+	uint64_t last_sweep_ns;
 	_Atomic uint64_t misrouted;	/* rep_report() with a queue index out of range */
 	struct rep_stats st;
 };

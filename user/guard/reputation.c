@@ -45,11 +45,14 @@ void rep_group_of(const struct rep *r, const struct aegis_addr *src, struct aegi
 		  uint8_t *prefixlen)
 {
 	unsigned int plen = is_v4(src) ? 96u + r->cfg.prefix_v4 : r->cfg.prefix_v6;
-	unsigned char *b = (unsigned char *)key;
 
-	*key = *src;
-	for (unsigned int bit = plen; bit < 128; bit++)
-		b[bit / 8] &= (unsigned char)~(0x80 >> (bit % 8));
+	/* Words are in network order: mask in host order, store back. */
+	for (unsigned int w = 0; w < 4; w++) {
+		unsigned int keep = plen > w * 32 ? plen - w * 32 : 0;
+		uint32_t m = keep >= 32 ? 0xffffffffu : keep ? ~(0xffffffffu >> keep) : 0;
+
+		key->w[w] = src->w[w] & __builtin_bswap32(m);
+	}
 	if (prefixlen)
 		*prefixlen = (uint8_t)plen;
 }
@@ -524,10 +527,10 @@ static void evaluate(struct rep *r, size_t i, bool on_report, bool new_src, uint
 	enum aegis_rep_action want, held, cur = e->action;
 	struct rep_change ch;
 
-	change_init(r, i, &ch);
 	if (ent_pinned(e, now_ns)) {
 		/* Another address of a banned group: it needs its own XDP entry. */
 		if (on_report && new_src && cur == AEGIS_REP_BAN) {
+			change_init(r, i, &ch);
 			ch.from = ch.to = cur;
 			ch.ttl_s = e->action_until_ns == UINT64_MAX ? 0 :
 				(uint32_t)((e->action_until_ns - now_ns) / 1000000000ull) + 1;
@@ -536,6 +539,9 @@ static void evaluate(struct rep *r, size_t i, bool on_report, bool new_src, uint
 		return;
 	}
 	want = held = score_action(r, e, on_report);
+	if (want == cur && want == e->wouldbe)
+		return;		/* the common case: nothing to say */
+	change_init(r, i, &ch);
 	if (want >= AEGIS_REP_SOFTBLOCK && r->hooks.protected_src &&
 	    r->hooks.protected_src(&e->src, r->hooks.ctx)) {
 		want = AEGIS_REP_THROTTLE;
@@ -673,7 +679,11 @@ size_t rep_tick(struct rep *r, uint64_t now_ns)
 			rep_apply(r, &m.src, (enum aegis_rep_input)m.in, m.flags, now_ns);
 		}
 	}
-	sweep(r, now_ns);
+	/* The sweep costs a slice of the table: once a second is enough. */
+	if (now_ns - r->last_sweep_ns >= 1000000000ull) {
+		r->last_sweep_ns = now_ns;
+		sweep(r, now_ns);
+	}
 	return n;
 }
 

@@ -137,7 +137,9 @@ int rep_banned_next(const struct rep *r, uint64_t *cursor, struct aegis_addr *ke
 
 /* ---- owner thread ---- */
 
-/* Drains the rings, applies scores, expires actions. Returns reports applied. */
+/* Drains the rings and applies scores (call often: a ring holds
+ * REP_QUEUE_LEN reports); at most once a second also sweeps a slice of
+ * the table (decay, expiry). Returns reports applied. */
 size_t rep_tick(struct rep *r, uint64_t now_ns);
 /* Applies one report at once (owner thread only; tests, the XDP feed). */
 void rep_apply(struct rep *r, const struct aegis_addr *src, enum aegis_rep_input in,

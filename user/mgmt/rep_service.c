@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "config/proxy_config.h"
@@ -18,6 +20,7 @@
 #include "mgmt/webhook.h"
 
 #define SAVE_EVERY_S	10
+#define DRAIN_EVERY_MS	20	/* a worker's ring holds REP_QUEUE_LEN reports */
 
 struct rep_service {
 	struct rep *rep;
@@ -25,6 +28,7 @@ struct rep_service {
 	struct rep_bans bans;
 	struct webhook *wh;
 	struct ctlsock cs;
+	int epfd, timerfd;		/* the control socket and the drain timer */
 	FILE *ev;
 	char state_dir[256];
 	unsigned int q_main;
@@ -394,6 +398,29 @@ static int ctl_rep(int argc, char **argv, FILE *out, char *err, size_t errlen, v
 
 /* ---- lifecycle ---- */
 
+/* One fd for aegisd's loop: the control socket and a drain timer. */
+static int open_poll(struct rep_service *s, char *err, size_t errlen)
+{
+	struct itimerspec its = { .it_interval = { 0, DRAIN_EVERY_MS * 1000000L },
+				  .it_value = { 0, DRAIN_EVERY_MS * 1000000L } };
+	struct epoll_event ev = { .events = EPOLLIN };
+
+	s->epfd = epoll_create1(EPOLL_CLOEXEC);
+	s->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (s->epfd < 0 || s->timerfd < 0 || timerfd_settime(s->timerfd, 0, &its, NULL))
+		goto fail;
+	ev.data.fd = s->timerfd;
+	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->timerfd, &ev))
+		goto fail;
+	ev.data.fd = s->cs.fd;
+	if (epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->cs.fd, &ev))
+		goto fail;
+	return 0;
+fail:
+	errbuf_set(err, errlen, "reputation: %s", strerror(errno));
+	return -errno;
+}
+
 int rep_service_start(struct rep_service **out, const struct aegis_config *cfg,
 		      struct aegis_maps *maps, unsigned int n_workers, FILE *events,
 		      char *err, size_t errlen)
@@ -408,7 +435,7 @@ int rep_service_start(struct rep_service **out, const struct aegis_config *cfg,
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	s->cs.fd = -1;
+	s->cs.fd = s->epfd = s->timerfd = -1;
 	s->cfg = cfg->rep;
 	s->ev = events ? events : stdout;
 	/* Workers may be started by a later reload: size for the most there can be. */
@@ -439,6 +466,8 @@ int rep_service_start(struct rep_service **out, const struct aegis_config *cfg,
 		snprintf(path, sizeof(path), "%s/%s", cfg->state_dir, CTLSOCK_DEF_NAME);
 	if ((ret = ctlsock_open(&s->cs, path, cfg->rep.socket_mode, ctl_rep, s, err, errlen)))
 		goto fail;
+	if ((ret = open_poll(s, err, errlen)))
+		goto fail;
 	log_info("reputation: %s mode, %u sources, ban at %u points (half-life %us), control "
 		 "socket %s", cfg->rep.detect ? "detect" : "enforce", cfg->rep.table_size,
 		 cfg->rep.ban, cfg->rep.half_life_s, path);
@@ -461,6 +490,10 @@ void rep_service_stop(struct rep_service *s)
 				  strerror(-n));
 	}
 	ctlsock_close(&s->cs);
+	if (s->epfd >= 0)
+		close(s->epfd);
+	if (s->timerfd >= 0)
+		close(s->timerfd);
 	webhook_stop(s->wh);
 	rep_bans_free(&s->bans);
 	rep_destroy(s->rep);
@@ -520,15 +553,30 @@ void rep_service_xdp_event(const struct aegis_event *ev, void *ctx)
 		rep_report(s->rep, &ev->saddr, (enum aegis_rep_input)in, s->q_main, 0);
 }
 
-int rep_service_ctl_fd(const struct rep_service *s)
+int rep_service_fd(const struct rep_service *s)
 {
-	return s ? s->cs.fd : -1;
+	return s ? s->epfd : -1;
 }
 
-void rep_service_ctl(struct rep_service *s)
+void rep_service_poll(struct rep_service *s)
 {
-	if (s)
-		ctlsock_serve(&s->cs);
+	struct epoll_event evs[2];
+	uint64_t exp;
+	int n;
+
+	if (!s)
+		return;
+	n = epoll_wait(s->epfd, evs, 2, 0);
+	for (int i = 0; i < n; i++) {
+		if (evs[i].data.fd == s->timerfd) {
+			if (read(s->timerfd, &exp, sizeof(exp)) > 0) {
+				rep_tick(s->rep, mono_ns());
+				rep_bans_flush(&s->bans, mono_ns());
+			}
+		} else {
+			ctlsock_serve(&s->cs);
+		}
+	}
 }
 
 struct rep *rep_service_rep(struct rep_service *s)

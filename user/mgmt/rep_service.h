@@ -36,13 +36,14 @@ int rep_service_start(struct rep_service **out, const struct aegis_config *cfg,
 void rep_service_stop(struct rep_service *s);
 /* New weights, thresholds, protected addresses, webhooks. */
 void rep_service_reload(struct rep_service *s, const struct aegis_config *cfg);
-/* Once a second: drain reports, write bans, expire, save now and then. */
+/* Once a second: drain, sweep (decay, expiry), write bans, save now and then. */
 void rep_service_tick(struct rep_service *s);
 /* One sampled XDP drop event (the events ring's hook). */
 void rep_service_xdp_event(const struct aegis_event *ev, void *ctx);
-/* The control socket: its fd for epoll (or -1), and serving it. */
-int rep_service_ctl_fd(const struct rep_service *s);
-void rep_service_ctl(struct rep_service *s);
+/* One fd for aegisd's epoll (or -1): the control socket and a 20 ms timer
+ * that drains the workers' report rings. rep_service_poll() serves both. */
+int rep_service_fd(const struct rep_service *s);
+void rep_service_poll(struct rep_service *s);
 /* For the engines (phase 2): rep_report() with queue index 0..n_workers-1. */
 struct rep *rep_service_rep(struct rep_service *s);
 /* One status fragment: " rep=N bans=N ..." */
