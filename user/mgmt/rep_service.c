@@ -502,13 +502,37 @@ void rep_service_stop(struct rep_service *s)
 	free(s);
 }
 
+static bool hooks_same(const struct rep_cfg *a, const struct rep_cfg *b)
+{
+	if (a->n_webhooks != b->n_webhooks)
+		return false;
+	for (size_t i = 0; i < a->n_webhooks; i++) {
+		const struct rep_webhook_cfg *x = &a->webhooks[i], *y = &b->webhooks[i];
+
+		if (strcmp(x->url, y->url) || x->kind != y->kind || x->bans != y->bans ||
+		    x->min_score != y->min_score)
+			return false;
+	}
+	return true;
+}
+
 void rep_service_reload(struct rep_service *s, const struct aegis_config *cfg)
 {
-	if (!s)
-		return;
-	/* Webhook URLs and the socket path are read at start only. */
 	struct rep_webhook_cfg hooks[AEGIS_REP_MAX_WEBHOOKS];
-	size_t n = s->cfg.n_webhooks;
+	size_t n;
+
+	if (!s) {
+		if (cfg->rep.enabled)
+			log_warn("reload: reputation.enabled takes effect after a restart");
+		return;
+	}
+	/* Webhooks, the socket, table size and grouping are read at start only. */
+	n = s->cfg.n_webhooks;
+	if (!cfg->rep.enabled || !hooks_same(&s->cfg, &cfg->rep) ||
+	    strcmp(s->cfg.socket, cfg->rep.socket) || s->cfg.table_size != cfg->rep.table_size ||
+	    s->cfg.prefix_v4 != cfg->rep.prefix_v4 || s->cfg.prefix_v6 != cfg->rep.prefix_v6)
+		log_warn("reload: reputation.enabled, webhooks, control_socket, table_size and "
+			 "group changes take effect after a restart");
 
 	memcpy(hooks, s->cfg.webhooks, sizeof(hooks));
 	s->cfg = cfg->rep;
