@@ -18,7 +18,9 @@
  * |score| is lowest, and only if that |score| is below the newcomer's
  * first points (or below a quarter of the throttle threshold): a flood of
  * fresh addresses pushes out idle entries, never the worst offenders, and
- * an active ban or soft block is never evicted.
+ * an active ban or soft block is never evicted. A bucket holds REP_WAYS
+ * sources: a ninth offender hashing to a bucket of eight worse ones is not
+ * tracked (counted as table_full); size the table for the offenders.
  *
  * Scores decay exponentially (half_life); credit (negative points) stops
  * at -credit_max. Reports flagged REP_F_DETECT (a host in detect mode, or
