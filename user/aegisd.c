@@ -35,13 +35,14 @@
 #include "http/http_proxy.h"
 #include "xdp/shield.h"
 #include "xdp/state.h"
+#include "mgmt/rep_service.h"
 
 #define AEGIS_VERSION		"0.1.0"
 #define AEGISD_DEF_CONFIG	"/etc/aegis/aegis.yaml"
 #define RELOAD_DEBOUNCE_MS	300
 #define STATE_SAVE_EVERY_S	10
 
-enum { EV_SIGNAL = 1, EV_INOTIFY, EV_RING, EV_TICK, EV_DEBOUNCE };
+enum { EV_SIGNAL = 1, EV_INOTIFY, EV_RING, EV_TICK, EV_DEBOUNCE, EV_REP };
 
 struct daemon {
 	const char *config_path;
@@ -55,6 +56,7 @@ struct daemon {
 	uint64_t ticks;
 	struct aegis_counter last[AEGIS_STAT_MAX];
 	struct proxy_set ps;
+	struct rep_service *rep;	/* NULL unless reputation.enabled */
 	uint64_t shed_seen;	/* proxy_set_shed() at the last tick */
 	bool stop;		/* leave the loop */
 	bool draining;		/* stop requested: proxies finish their connections */
@@ -185,17 +187,18 @@ static void status_line(struct daemon *d)
 	for (int i = 0; i < AEGIS_ERR_MAX; i++)
 		if (i != AEGIS_ERR_STRIKE_BAN && i != AEGIS_ERR_EVENT_SAMPLED)
 			errsum += errs[i];
-	char px[384] = "";
+	char px[384] = "", rp[256];
 
 	if (d->ps.n_workers)
 		proxy_set_status(&d->ps, px, sizeof(px));
+	rep_service_status(d->rep, rp, sizeof(rp));
 	log_info("status: pass=%.0fpps drop=%.0fpps%s bans=%ld flows=%ld strike_bans=%llu "
-		 "table_errors=%llu events=%llu summarized=%llu summary_overflow=%llu%s",
+		 "table_errors=%llu events=%llu summarized=%llu summary_overflow=%llu%s%s",
 		 pass / secs, drop / secs, top, maps_count(&d->loader.maps, MAPS_BANS),
 		 maps_count(&d->loader.maps, MAPS_FLOWS),
 		 (unsigned long long)errs[AEGIS_ERR_STRIKE_BAN], (unsigned long long)errsum,
 		 (unsigned long long)d->events.total, (unsigned long long)d->events.summarized,
-		 (unsigned long long)d->events.dropped_slots, px);
+		 (unsigned long long)d->events.dropped_slots, px, rp);
 	memcpy(d->last, now, sizeof(now));
 }
 
@@ -264,6 +267,7 @@ static void reload(struct daemon *d, const char *why)
 		if (ret)
 			log_error("reload (%s): proxies: %s", why, err);
 	}
+	rep_service_reload(d->rep, next);
 	log_setup(next->log_format, next->log_level);
 	d->events.summary = next->events.summary;
 	config_free(d->cfg);
@@ -349,6 +353,7 @@ static void on_tick(struct daemon *d)
 	d->ticks++;
 	if (d->events_on)
 		events_tick(&d->events);
+	rep_service_tick(d->rep);
 	if (d->ps.n_workers) {
 		uint64_t shed = proxy_set_shed(&d->ps);
 
@@ -390,6 +395,7 @@ static int run_loop(struct daemon *d)
 			case EV_INOTIFY: on_inotify(d); break;
 			case EV_RING: events_poll(&d->events); break;
 			case EV_TICK: on_tick(d); break;
+			case EV_REP: rep_service_poll(d->rep); break;
 			case EV_DEBOUNCE:
 				if (read(d->debfd, &exp, sizeof(exp)) > 0)
 					reload(d, "file changed");
@@ -456,6 +462,15 @@ static int start(struct daemon *d)
 		log_error("proxies: %s", err);
 		return ret;
 	}
+	ret = rep_service_start(&d->rep, d->cfg, &d->loader.maps, d->ps.n_workers,
+				d->events.out, err, sizeof(err));
+	if (ret) {
+		log_error("%s", err);
+		return ret;
+	}
+	events_set_hook(&d->events, rep_service_xdp_event, d->rep);
+	if (d->rep && epoll_add(d->epfd, rep_service_fd(d->rep), EV_REP))
+		return -errno;
 	maps_stats_read(&d->loader.maps, d->last);
 	log_info("aegisd %s running: %zu interfaces, %zu policies, pins in %s", AEGIS_VERSION,
 		 d->cfg->n_ifaces, d->cfg->n_policies, d->cfg->pin_dir);
@@ -537,6 +552,7 @@ int main(int argc, char **argv)
 	if (d.loader.n_ifaces)
 		save_state(&d);
 	proxy_set_stop(&d.ps);
+	rep_service_stop(d.rep);
 	if (d.events_on)
 		events_close(&d.events);
 	if (d.keep && !ret)

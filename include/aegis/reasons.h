@@ -59,7 +59,8 @@ enum aegis_err { AEGIS_ERR_LIST(AEGIS__ENUM_ERR) AEGIS_ERR_MAX };
 #define AEGIS_BAN_ORIGIN_LIST(X)		\
 	X(OPERATOR, "operator")			\
 	X(XDP,      "xdp")			\
-	X(DAEMON,   "daemon")
+	X(DAEMON,   "daemon")			\
+	X(REPUTATION, "reputation")
 
 #define AEGIS__ENUM_ORIGIN(s, n) AEGIS_BAN_##s,
 enum aegis_ban_origin { AEGIS_BAN_ORIGIN_LIST(AEGIS__ENUM_ORIGIN) AEGIS_BAN_ORIGIN_MAX };

@@ -18,6 +18,7 @@
 
 #include "aegis/maps.h"
 #include "lib/log.h"
+#include "config/rep_cfg.h"
 
 /* Bounds the parser enforces beyond those in aegis/limits.h. */
 #define CFG_MAX_MAP_ENTRIES	(1u << 24)	/* any map's max_entries */
@@ -127,6 +128,7 @@ struct aegis_config {
 	struct proxy_cfg *proxies;	/* see proxy_config.h */
 	size_t n_proxies;
 	char proxies_dir[256];		/* "" = none (default) */
+	struct rep_cfg rep;		/* reputation: (rep_cfg.h) */
 };
 
 /*

@@ -180,6 +180,10 @@ int cfg_http_parse(struct cfg_ctx *c, const struct cfg_node *v, const char *path
 int cfg_http_proxy_check(struct cfg_ctx *c, const char *path, int line, struct proxy_cfg *p,
 			 const struct cfg_node *upstream, const struct cfg_node *one_to_one);
 
+/* config_reputation.c: the reputation: block */
+int cfg_set_reputation(struct cfg_ctx *, const struct cfg_field *, const struct cfg_node *,
+		       const char *, void *);
+
 /* config.c */
 int cfg_defaults(struct aegis_config *cfg);
 /* The whole file, NUL-terminated, with no NUL inside; errors name c->name. */

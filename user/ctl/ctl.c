@@ -35,17 +35,19 @@ static const struct ctl_cmd cmds[] = {
 	{ "status", do_status, "status: interfaces, program, map fill levels" },
 	{ "events", do_events, "events: follow sampled drop events" },
 	{ "top", do_top, "top: live view (q quits)" },
+	{ "rep", do_rep, "rep list|show|forget: source reputation (from aegisd, -s SOCKET)" },
 	{ "waf", do_waf, "waf test: run a request through an http proxy's WAF rules" },
 };
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: aegisctl [-i IFACE | -p PINDIR] [-j] COMMAND [ARGS]\n"
+	fprintf(f, "Usage: aegisctl [-i IFACE | -p PINDIR] [-s SOCKET] [-j] COMMAND [ARGS]\n"
 		"  -i IFACE   use the Aegis program attached to IFACE\n"
 		"  -p PINDIR  use maps pinned in PINDIR (default %s)\n"
+		"  -s SOCKET  aegisd's control socket, for rep (default %s)\n"
 		"  -j         JSON output for read commands\n"
 		"  -V         print the version\n"
-		"Commands:\n", CTL_DEF_PIN_DIR);
+		"Commands:\n", CTL_DEF_PIN_DIR, CTL_DEF_SOCKET);
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		fprintf(f, "  %-9s %s\n", cmds[i].name, cmds[i].help);
 	fprintf(f, "'aegisctl COMMAND help' shows a command's arguments.\n"
@@ -191,14 +193,15 @@ int ctl_run(struct ctl *c, int argc, char **argv)
 
 int ctl_main(int argc, char **argv)
 {
-	struct ctl c = { .pin_dir = CTL_DEF_PIN_DIR };
+	struct ctl c = { .pin_dir = CTL_DEF_PIN_DIR, .sock = CTL_DEF_SOCKET };
 	int opt;
 
 	libbpf_set_print(libbpf_quiet);
-	while ((opt = getopt(argc, argv, "+i:p:jhV")) != -1) {
+	while ((opt = getopt(argc, argv, "+i:p:s:jhV")) != -1) {
 		switch (opt) {
 		case 'i': c.iface = optarg; break;
 		case 'p': c.pin_dir = optarg; break;
+		case 's': c.sock = optarg; break;
 		case 'j': c.json = true; break;
 		case 'h': usage(stdout); return CTL_OK;
 		case 'V': printf("aegisctl %s\n", AEGIS_VERSION); return CTL_OK;

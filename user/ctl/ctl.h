@@ -20,10 +20,12 @@
 #define CTL_DEF_PIN_DIR "/sys/fs/bpf/aegis"
 /* Longest refresh interval of stats/top: beyond it a live view is not live. */
 #define CTL_MAX_INTERVAL_MS (3600ull * 1000)
+#define CTL_DEF_SOCKET "/var/lib/aegis/aegisd.sock"	/* state_dir's default */
 
 struct ctl {
 	const char *iface;	/* -i: find maps through the attached program */
 	const char *pin_dir;	/* -p: pinned maps (default CTL_DEF_PIN_DIR) */
+	const char *sock;	/* -s: aegisd's control socket */
 	bool json;		/* -j */
 	bool maps_open;
 	struct aegis_maps maps;
@@ -62,5 +64,6 @@ int do_status(struct ctl *c, int argc, char **argv);
 int do_events(struct ctl *c, int argc, char **argv);
 int do_top(struct ctl *c, int argc, char **argv);
 int do_waf(struct ctl *c, int argc, char **argv);
+int do_rep(struct ctl *c, int argc, char **argv);
 
 #endif /* AEGIS_CTL_H */

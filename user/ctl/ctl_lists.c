@@ -122,6 +122,9 @@ static int ban_print_one(const struct aegis_addr *a, const struct aegis_ban *b, 
 	const char *reason = b->reason ? names_stat(b->reason) : "-";
 
 	snprintf(note, sizeof(note), "%.*s", AEGIS_NOTE_LEN, b->note);
+	/* Reputation bans name their dominant input in the note: "rep INPUT". */
+	if (!b->reason && b->origin == AEGIS_BAN_REPUTATION && !strncmp(note, "rep ", 4))
+		reason = note + 4;
 	addr_format(a, addr, sizeof(addr));
 	if (p->c->json) {
 		json_obj_open(&p->c->j);

@@ -85,6 +85,8 @@ void events_decode(struct events *e, const void *data, size_t len)
 		return;
 	memcpy(&evbuf, data, sizeof(evbuf));	/* a record need not be aligned */
 	e->total++;
+	if (e->hook)
+		e->hook(ev, e->hook_ctx);
 	if (maps_now_ns() - e->window_start_ns >= 1000000000ull)
 		events_tick(e);
 	if (!e->summary || ++e->in_window <= EVENTS_DIRECT_PER_SEC) {
@@ -153,4 +155,10 @@ void events_close(struct events *e)
 	if (e->own_out && e->out)
 		fclose(e->out);
 	e->out = NULL;
+}
+
+void events_set_hook(struct events *e, events_hook hook, void *ctx)
+{
+	e->hook = hook;
+	e->hook_ctx = ctx;
 }

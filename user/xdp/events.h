@@ -17,6 +17,7 @@
 #define EVENTS_SUMMARY_SLOTS	1024
 
 struct ring_buffer;
+typedef void (*events_hook)(const struct aegis_event *ev, void *ctx);
 
 struct events_slot {
 	struct aegis_addr addr;
@@ -36,6 +37,8 @@ struct events {
 	uint64_t in_window;
 	uint64_t total, summarized, dropped_slots;
 	struct events_slot slots[EVENTS_SUMMARY_SLOTS];
+	events_hook hook;		/* every event, before logging; may be NULL */
+	void *hook_ctx;
 };
 
 /* One ring record (any bytes: too short is ignored; reason, proto and
@@ -49,5 +52,7 @@ int events_fd(const struct events *e);		/* for epoll */
 void events_poll(struct events *e);		/* drain the ring */
 void events_tick(struct events *e);		/* call at least once a second */
 void events_close(struct events *e);
+/* Hands every event to hook (the reputation engine's XDP input). */
+void events_set_hook(struct events *e, events_hook hook, void *ctx);
 
 #endif /* AEGIS_EVENTS_H */
