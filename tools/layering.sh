@@ -14,10 +14,10 @@ config: lib http guard
 xdp: lib config
 engine: lib config xdp http guard games
 http: lib config engine guard
-guard: lib config http
+guard: lib config http xdp
 games: lib config guard engine
 mgmt: lib config xdp engine http guard games
-ctl: lib config xdp http guard
+ctl: lib config xdp http guard mgmt
 '
 # Headers a folder may not include even where its row allows the folder.
 DENY='
