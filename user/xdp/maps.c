@@ -65,7 +65,7 @@ static const struct map_layout layouts[MAPS_COUNT] = {
 			    AEGIS_MAX_POLICIES },
 	[MAPS_POL_STATE] = { BPF_MAP_TYPE_ARRAY, 4, sizeof(struct aegis_policy_state),
 			     AEGIS_MAX_POLICIES },
-	[MAPS_SOURCES] = { BPF_MAP_TYPE_LRU_HASH, sizeof(struct aegis_src_key),
+	[MAPS_SOURCES] = { BPF_MAP_TYPE_HASH, sizeof(struct aegis_src_key),
 			   sizeof(struct aegis_src_state), 0 },
 	[MAPS_CONNS] = { BPF_MAP_TYPE_HASH, sizeof(struct aegis_src_key),
 			 sizeof(struct aegis_conn_count), 0 },
@@ -76,6 +76,7 @@ static const struct map_layout layouts[MAPS_COUNT] = {
 	[MAPS_ERRORS] = { BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, AEGIS_ERR_MAX },
 	[MAPS_EVENTS] = { BPF_MAP_TYPE_RINGBUF, 0, 0, 0 },
 	[MAPS_EV_STATE] = { BPF_MAP_TYPE_PERCPU_ARRAY, 4, 8, 1 },
+	[MAPS_SWEEP] = { BPF_MAP_TYPE_ARRAY, 4, sizeof(struct aegis_sweep), 1 },
 };
 
 static const char *type_name(__u32 type)
