@@ -16,9 +16,10 @@ trap cleanup EXIT
 OUT=$RUN.out
 FAIL_LOG=$OUT
 
-NAMES="aegis_settings aegis_allow aegis_deny aegis_bans aegis_ports aegis_policies
-aegis_pol_state aegis_sources aegis_conns aegis_flows aegis_stats aegis_errors
-aegis_events aegis_ev_state"
+# Every map name, from their one definition.
+NAMES=$(sed -n 's/^#define AEGIS_MAP_[A-Z_]*[[:space:]]*"\(aegis_[a-z_]*\)".*/\1/p' \
+	include/aegis/maps.h)
+[ "$(echo "$NAMES" | wc -w)" -ge 14 ] || fail "map names not found in include/aegis/maps.h"
 
 # expect_refused WHAT NEEDLE CMD...: non-zero, not a crash, NEEDLE in stderr.
 expect_refused() {
@@ -29,7 +30,7 @@ expect_refused() {
 	grep -q -- "$needle" "$OUT" || fail "$what: no '$needle' in: $(cat "$OUT")"
 }
 
-# 1. Fourteen arrays with 64 KiB values: the kernel would overwrite a
+# 1. One array per map name with 64 KiB values: the kernel would overwrite a
 # caller's 112-byte buffer with them.
 D=$RUN/big
 mkdir "$D"
