@@ -1,12 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * Internals of the HTTP proxy shared by its two files, nobody else:
- *   http_proxy.c     connections: I/O on the ring, queues, the upstream
- *                    (via http_pool.c), close and free;
- *   http_exchange.c  one request after another: route, guard, forward,
- *                    replies of our own, the access log;
- *   http_relay.c     the response back to the client, the tunnel;
+ * Internals of the HTTP proxy shared by its files, nobody else. One
+ * request reads in file order:
+ *   http_conn.c      accept, byte queues, the ring I/O (struct hc_io) and
+ *                    its completions, close and free, drain;
+ *   http_request.c   the request: PROXY header, head, real client, route,
+ *                    guard (head, body prefix), the head sent upstream;
+ *   http_upstream.c  the upstream: pick (breakers), connect or pool
+ *                    (http_pool.c), retry, release;
+ *   http_response.c  the response back to the client, our own replies,
+ *                    the access log, the next request or the close;
+ *   http_tunnel.c    after a 101: raw bytes both ways;
  *   http_timeout.c   the deadlines of each state.
+ * The exchange (request, upstream, response, tunnel, timeout) does its
+ * I/O only through c->io (struct hc_io): the ring's in http_conn.c, a
+ * recording one in the unit tests (tests/unit/test_http_exchange.c).
  */
 #ifndef AEGIS_HTTP_CONN_H
 #define AEGIS_HTTP_CONN_H
@@ -58,9 +66,12 @@ struct hside {
 	uint64_t send_since_ms, last_rx_ms;
 };
 
+struct hc_io;
+
 struct http_conn {
 	struct slot slot;		/* generation, in-flight count (engine/slots.h) */
 	enum hc_state state;
+	const struct hc_io *io;		/* how the exchange does its I/O */
 	struct proxy *px;
 	struct http_rt *rt;
 	struct http_guard_scratch *scratch;
@@ -115,48 +126,140 @@ struct http_conn {
 	struct http_verdict verdict;
 };
 
-/* http_proxy.c: services for the exchange. */
+/*
+ * The I/O the exchange asks for, h2o's loopback connection in small: the
+ * ring drives the sockets (http_conn.c, http_upstream.c); a test records
+ * what would be sent and plays the completions itself. What completes
+ * comes back through hx_on_recv / hx_on_sent / hx_on_error and
+ * hx_upstream_connected.
+ */
+struct hc_io {
+	/* Sends what is queued towards side `to`, unless a send is in flight. */
+	void (*kick_send)(struct worker *w, struct http_conn *c, int to);
+	/* Arms the receives the state wants (one per side at most). */
+	void (*arm_reads)(struct worker *w, struct http_conn *c);
+	/* The connection's timer at hx_deadline() (none: 0). */
+	void (*arm_timer)(struct worker *w, struct http_conn *c);
+	/* The connection closes: stop its timer, cancel what is in flight. */
+	void (*cancel)(struct worker *w, struct http_conn *c);
+	/* Half-closes side (shutdown SHUT_WR). */
+	void (*shut_wr)(struct worker *w, struct http_conn *c, int side);
+	/* An upstream socket towards c->up: pooled (hx_upstream_ready at once)
+	 * or a connect (state HC_CONNECTING, hx_upstream_connected later). */
+	void (*upstream_open)(struct worker *w, struct http_conn *c);
+	/* Lets the upstream socket go: pooled if reusable, else closed (after
+	 * a cancel when an operation is in flight on it). */
+	void (*upstream_drop)(struct worker *w, struct http_conn *c, bool reusable);
+	/* The worker's scratch buffer, at least cap bytes; valid until the next call. */
+	char *(*scratch)(struct worker *w, size_t cap);
+	/* A place among the worker's tarpitted connections (http.tarpit.max). */
+	bool (*tarpit_take)(struct worker *w, struct http_conn *c);
+};
+
+static inline void hc_kick_send(struct worker *w, struct http_conn *c, int to)
+{
+	c->io->kick_send(w, c, to);
+}
+
+static inline void hc_arm_reads(struct worker *w, struct http_conn *c)
+{
+	c->io->arm_reads(w, c);
+}
+
+static inline void hc_arm_timer(struct worker *w, struct http_conn *c)
+{
+	c->io->arm_timer(w, c);
+}
+
+static inline void hc_shut_wr(struct worker *w, struct http_conn *c, int side)
+{
+	c->io->shut_wr(w, c, side);
+}
+
+/* Connects to c->up (state HC_CONNECTING), or takes a pooled connection. */
+static inline void hc_upstream_open(struct worker *w, struct http_conn *c)
+{
+	c->io->upstream_open(w, c);
+}
+
+/* The worker's scratch buffer, at least cap bytes; valid until the next call. */
+static inline char *hc_scratch(struct worker *w, struct http_conn *c, size_t cap)
+{
+	return c->io->scratch(w, cap);
+}
+
+static inline bool hc_tarpit_take(struct worker *w, struct http_conn *c)
+{
+	return c->io->tarpit_take(w, c);
+}
+
+/* http_conn.c: accept, byte queues, the ring's struct hc_io, completions. */
 int hbuf_append(struct hbuf *b, const void *p, size_t len);
-/* Bytes queued towards side `to`, in flight included. */
-uint32_t hc_queued(const struct http_conn *c, int to);
 /* Room for n more bytes at p + off + len (written, then len += used); NULL on ENOMEM. */
 char *hbuf_reserve(struct hbuf *b, size_t n);
 void hbuf_consume(struct hbuf *b, size_t n);
-void hc_kick_send(struct worker *w, struct http_conn *c, int to);
-void hc_arm_reads(struct worker *w, struct http_conn *c);
-void hc_arm_timer(struct worker *w, struct http_conn *c);
+void hbuf_free(struct hbuf *b);
+/* Bytes queued towards side `to`, in flight included. */
+uint32_t hc_queued(const struct http_conn *c, int to);
+/* Frees the connection's buffers, parsers and copies (not its sockets). */
+void hc_release_bufs(struct http_conn *c);
+/* State HC_CLOSING (logged if a request was under way); freed once idle. */
 void hc_close(struct worker *w, struct http_conn *c, const char *reason);
-/* Connects to c->up (state HC_CONNECTING), or takes a pooled connection. */
-void hc_upstream_open(struct worker *w, struct http_conn *c);
-/* Gives the upstream back: pooled if reusable, else closed. */
-void hc_upstream_release(struct worker *w, struct http_conn *c, bool reusable);
-/* The worker's scratch buffer, at least cap bytes; valid until the next call. */
-char *hc_scratch(struct worker *w, size_t cap);
-/* A place among the worker's tarpitted connections (http.tarpit.max). */
-bool hc_tarpit_take(struct worker *w, struct http_conn *c);
+/* What the I/O layer reports: side's input grew (or hit EOF), tx[side]
+ * drained a bit, an operation on side failed. */
+void hx_on_recv(struct worker *w, struct http_conn *c, int side);
+void hx_on_sent(struct worker *w, struct http_conn *c, int side);
+void hx_on_error(struct worker *w, struct http_conn *c, int side, const char *why);
+/* For http_upstream.c's ring I/O: the user_data of c's operations, the pool. */
+uint64_t hc_ud(struct worker *w, struct http_conn *c, int op, int side);
+struct http_pool *hc_pool(struct worker *w);
+extern const struct hc_io hc_ring_io;
 
-/* http_exchange.c: the request side */
+/* http_request.c: the request side */
 void hx_client_data(struct worker *w, struct http_conn *c);
-void hx_client_sent(struct worker *w, struct http_conn *c);	/* out[CLIENT] drained a bit */
 void hx_upstream_sent(struct worker *w, struct http_conn *c);	/* out[UP] drained a bit */
 void hx_body(void *arg, const char *p, size_t len);		/* http_req body callback */
-void hx_request_end(struct worker *w, struct http_conn *c);	/* access log, counters */
+/* Feeds the parser what the client sent, one request at a time. */
+void hx_feed_request(struct worker *w, struct http_conn *c);
+
+/* http_upstream.c: the upstream of a request */
+void hx_pick_and_open(struct worker *w, struct http_conn *c);
 /* Sends a body-less request again on a fresh upstream; false if it may not. */
 bool hx_retry(struct worker *w, struct http_conn *c);
+void hx_upstream_ready(struct worker *w, struct http_conn *c);	/* connected or reused */
+/* The connect completed: res 0 or a negative errno (-ECANCELED: timed out). */
+void hx_upstream_connected(struct worker *w, struct http_conn *c, int res);
+void hx_upstream_failed(struct worker *w, struct http_conn *c, const char *why, int status);
+/* Gives the upstream back: pooled if reusable, else closed. */
+void hc_upstream_release(struct worker *w, struct http_conn *c, bool reusable);
+/* Tells the route's circuit breaker how the target did. */
+void hx_breaker_report(struct worker *w, struct http_conn *c, bool ok);
+/* The ring's upstream_open / upstream_drop (struct hc_io). */
+void hc_ring_upstream_open(struct worker *w, struct http_conn *c);
+void hc_ring_upstream_drop(struct worker *w, struct http_conn *c, bool reusable);
+/* A completion of a released upstream (zombie): true if it was one. */
+bool hc_zombie_done(struct worker *w, struct http_conn *c, int side, int op);
+
+/* http_response.c: the response side, our own replies, the next request */
+void hx_upstream_data(struct worker *w, struct http_conn *c);
+void hx_client_sent(struct worker *w, struct http_conn *c);	/* out[CLIENT] drained a bit */
+void hx_request_end(struct worker *w, struct http_conn *c);	/* access log, counters */
 /* The response went out whole: the next request, or the close. */
 void hx_response_done(struct worker *w, struct http_conn *c);
+/* Forgets the finished request; the connection waits for the next one. */
+void hx_next_request(struct worker *w, struct http_conn *c);
 /* Our own error response (see http_resp_error); keep: the connection may go on. */
 void hx_reply(struct worker *w, struct http_conn *c, int status, uint32_t retry_after_s,
 	      bool keep, const char *reason);
+void hx_new_request_id(struct worker *w, struct http_conn *c);
+bool hx_request_bodyless(const struct http_conn *c);
+
+/* http_tunnel.c: after 101 Switching Protocols */
+void hx_tunnel_start(struct worker *w, struct http_conn *c);
+void hx_tunnel_pump(struct worker *w, struct http_conn *c);
 
 /* http_timeout.c: when the connection's timer fires (0: never), and what it does then */
 uint64_t hx_deadline(struct worker *w, struct http_conn *c);
 void hx_timeout(struct worker *w, struct http_conn *c);
-
-/* http_relay.c: the response side and the tunnel */
-void hx_upstream_ready(struct worker *w, struct http_conn *c);	/* connected or reused */
-void hx_upstream_data(struct worker *w, struct http_conn *c);
-void hx_upstream_failed(struct worker *w, struct http_conn *c, const char *why, int status);
-void hx_tunnel_pump(struct worker *w, struct http_conn *c);
 
 #endif /* AEGIS_HTTP_CONN_H */

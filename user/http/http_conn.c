@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * HTTP connections on a worker: the I/O half; see http_proxy.h and
- * http_conn.h. The request/response logic is in http_exchange.c.
+ * HTTP connections on a worker, where a request starts: accept, the byte
+ * queues, the ring's I/O for the exchange (struct hc_io) and its
+ * completions, close and free, drain; see http_proxy.h and http_conn.h.
+ * The exchange itself reads on in http_request.c.
  *
  * Unlike the TCP relay, HTTP reads into per-connection buffers with
  * single-shot receives: the parsers must see bytes in order and stop
@@ -10,9 +12,9 @@
  * receive and one send in flight; the slot is freed only when nothing is
  * in flight after close (the generation in user_data double-checks).
  *
- * Upstream connections come from the worker's pool (http_pool.c) when
- * one is idle; a request without a body that lands on a dead pooled one
- * is retried once on a fresh connection.
+ * The exchange never sees the ring: it calls c->io (hc_ring_io here) and
+ * hears back through hx_on_recv / hx_on_sent / hx_on_error, which tell
+ * the request side, the response side and the tunnel apart once.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -61,6 +63,16 @@ static uint32_t conn_slot(struct worker *w, struct http_conn *c)
 static uint64_t conn_ud(struct worker *w, struct http_conn *c, enum ud_op op, int side)
 {
 	return ud_pack(op, conn_slot(w, c), c->slot.gen, (unsigned int)side);
+}
+
+uint64_t hc_ud(struct worker *w, struct http_conn *c, int op, int side)
+{
+	return conn_ud(w, c, (enum ud_op)op, side);
+}
+
+struct http_pool *hc_pool(struct worker *w)
+{
+	return &w->http->pool;
 }
 
 /* ---- byte queues ---- */
@@ -113,7 +125,7 @@ uint32_t hc_queued(const struct http_conn *c, int to)
 	return c->out[to].len + c->tx[to].len;
 }
 
-static void hbuf_free(struct hbuf *b)
+void hbuf_free(struct hbuf *b)
 {
 	free(b->p);
 	memset(b, 0, sizeof(*b));
@@ -163,7 +175,7 @@ static void scratch_put(struct worker *w, struct proxy *px)
 	}
 }
 
-char *hc_scratch(struct worker *w, size_t cap)
+static char *ring_scratch(struct worker *w, size_t cap)
 {
 	struct http_workset *t = w->http;
 
@@ -178,7 +190,7 @@ char *hc_scratch(struct worker *w, size_t cap)
 	return t->scratch;
 }
 
-bool hc_tarpit_take(struct worker *w, struct http_conn *c)
+static bool ring_tarpit_take(struct worker *w, struct http_conn *c)
 {
 	if (w->http->tarpitted >= c->rt->cfg->tarpit.max)
 		return false;
@@ -214,7 +226,7 @@ static int http_init(struct worker *w)
 	return 0;
 }
 
-static void conn_release_bufs(struct http_conn *c)
+void hc_release_bufs(struct http_conn *c)
 {
 	for (int i = 0; i < 2; i++) {
 		hbuf_free(&c->in[i]);
@@ -241,7 +253,7 @@ static void http_free(struct worker *w)
 	timer_del(&w->tw, &t->tick);
 	http_pool_free(w, &t->pool);
 	for (uint32_t i = 0; i < t->conns.n; i++)
-		conn_release_bufs(slots_at(&t->conns, i));
+		hc_release_bufs(slots_at(&t->conns, i));
 	for (size_t i = 0; i < t->n_scr; i++) {
 		http_guard_scratch_free(t->scr[i].s);
 		proxy_put(t->scr[i].px);
@@ -259,6 +271,7 @@ static struct http_conn *conn_alloc(struct worker *w)
 
 	if (!c)
 		return NULL;
+	c->io = &hc_ring_io;
 	c->target = -1;
 	c->zombie_fd = -1;
 	c->s[0].fd = c->s[1].fd = -1;
@@ -281,7 +294,7 @@ static void conn_free(struct worker *w, struct http_conn *c)
 			close(c->s[i].fd);
 	if (c->zombie_fd >= 0)
 		close(c->zombie_fd);
-	conn_release_bufs(c);
+	hc_release_bufs(c);
 	if (px) {
 		atomic_fetch_sub_explicit(&px->st.conns_active, 1, memory_order_relaxed);
 		scratch_put(w, px);
@@ -307,6 +320,11 @@ void hc_close(struct worker *w, struct http_conn *c, const char *reason)
 	c->state = HC_CLOSING;
 	c->reason = reason;
 	hx_request_end(w, c);	/* a request cut short is logged too */
+	c->io->cancel(w, c);
+}
+
+static void ring_cancel(struct worker *w, struct http_conn *c)
+{
 	timer_del(&w->tw, &c->timer);
 	for (int i = 0; i < 2; i++) {
 		struct io_uring_sqe *sqe;
@@ -336,7 +354,7 @@ static void conn_timer(struct timer *t, void *ctx)
 	maybe_free(w, c);
 }
 
-void hc_arm_timer(struct worker *w, struct http_conn *c)
+static void ring_arm_timer(struct worker *w, struct http_conn *c)
 {
 	uint64_t d;
 
@@ -403,7 +421,7 @@ static void arm_recv(struct worker *w, struct http_conn *c, int side)
 	c->slot.inflight++;
 }
 
-void hc_arm_reads(struct worker *w, struct http_conn *c)
+static void ring_arm_reads(struct worker *w, struct http_conn *c)
 {
 	for (int side = 0; side < 2; side++)
 		if (c->state != HC_CLOSING && want_read(c, side))
@@ -415,7 +433,7 @@ void hc_arm_reads(struct worker *w, struct http_conn *c)
  * it completes (the kernel may read it late). When tx is empty the two
  * swap, so the queue is sent without a copy.
  */
-void hc_kick_send(struct worker *w, struct http_conn *c, int to)
+static void ring_kick_send(struct worker *w, struct http_conn *c, int to)
 {
 	struct hside *s = &c->s[to];
 	struct hbuf *tx = &c->tx[to];
@@ -451,16 +469,10 @@ static void on_recv(struct worker *w, struct http_conn *c, int side, int res)
 	} else if (res == 0 || res == -ECONNRESET) {
 		c->s[side].eof = 1;
 	} else if (res != -ECANCELED) {
-		if (side == HC_CLIENT)
-			hc_close(w, c, "client_error");
-		else
-			hx_upstream_failed(w, c, "upstream_error", 502);
+		hx_on_error(w, c, side, side == HC_CLIENT ? "client_error" : "upstream_error");
 		return;
 	}
-	if (side == HC_CLIENT)
-		hx_client_data(w, c);
-	else
-		hx_upstream_data(w, c);
+	hx_on_recv(w, c, side);
 	hc_arm_reads(w, c);
 	hc_arm_timer(w, c);
 }
@@ -474,142 +486,16 @@ static void on_send(struct worker *w, struct http_conn *c, int to, int res)
 	if (c->state == HC_CLOSING)
 		return;
 	if (res < 0) {
-		if (to == HC_CLIENT)
-			hc_close(w, c, "client_write_error");
-		else
-			hx_upstream_failed(w, c, "upstream_write_error", 502);
+		hx_on_error(w, c, to, to == HC_CLIENT ? "client_write_error" : "upstream_write_error");
 		return;
 	}
 	hbuf_consume(&c->tx[to], (size_t)res);
-	if (to == HC_CLIENT)
-		hx_client_sent(w, c);
-	else
-		hx_upstream_sent(w, c);
+	hx_on_sent(w, c, to);
 	if (c->state == HC_CLOSING)
 		return;
 	hc_kick_send(w, c, to);
 	hc_arm_reads(w, c);
 	hc_arm_timer(w, c);
-}
-
-void hc_upstream_open(struct worker *w, struct http_conn *c)
-{
-	struct __kernel_timespec ts;
-	struct io_uring_sqe *sqe;
-	uint32_t ms = c->px->cfg.timeouts.connect_ms;
-	int one = 1, fd;
-
-	/* Completions of the released upstream would look like this one's. */
-	c->open_pending = c->zombie_fd >= 0;
-	if (c->open_pending) {
-		c->state = HC_CONNECTING;
-		return;
-	}
-	c->s[HC_UP].eof = 0;
-	c->in[HC_UP].len = 0;
-	fd = c->retried ? -1 : http_pool_take(w, &w->http->pool, c->route->lb, c->target);
-	if (fd >= 0) {
-		c->s[HC_UP].fd = fd;
-		c->up_reused = true;
-		atomic_fetch_add_explicit(&c->rt->st.pool_reused, 1, memory_order_relaxed);
-		hx_upstream_ready(w, c);
-		return;
-	}
-	c->up_reused = false;
-	fd = socket(c->up.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		atomic_fetch_add_explicit(&w->st.conn_errors, 1, memory_order_relaxed);
-		hx_upstream_failed(w, c, "upstream_socket_error", 502);
-		return;
-	}
-	atomic_fetch_add_explicit(&c->rt->st.pool_new, 1, memory_order_relaxed);
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	c->s[HC_UP].fd = fd;
-	c->state = HC_CONNECTING;
-	sqe = worker_sqe(w);
-	io_uring_prep_connect(sqe, fd, (struct sockaddr *)&c->up, c->up_len);
-	io_uring_sqe_set_data64(sqe, conn_ud(w, c, UD_HTTP_CONNECT, HC_UP));
-	sqe->flags |= IOSQE_IO_LINK;
-	ts.tv_sec = ms / 1000;
-	ts.tv_nsec = (long long)(ms % 1000) * 1000000;
-	sqe = worker_sqe(w);
-	io_uring_prep_link_timeout(sqe, &ts, 0);
-	io_uring_sqe_set_data64(sqe, conn_ud(w, c, UD_HTTP_CANCEL, HC_UP));
-	c->slot.inflight += 2;
-	/* The timespec is read at submission. */
-	io_uring_submit(&w->ring);
-}
-
-/*
- * Gives the upstream back. With a receive or send still in flight on it,
- * it cannot be pooled or closed yet (the kernel holds the request): it is
- * cancelled and closed when its last completion arrives (zombie_fd).
- */
-void hc_upstream_release(struct worker *w, struct http_conn *c, bool reusable)
-{
-	struct hside *s = &c->s[HC_UP];
-
-	if (s->fd >= 0 && (s->recv_armed || s->send_busy)) {
-		struct io_uring_sqe *sqe = worker_sqe(w);
-
-		io_uring_prep_cancel_fd(sqe, s->fd, IORING_ASYNC_CANCEL_ALL);
-		io_uring_sqe_set_data64(sqe, conn_ud(w, c, UD_HTTP_CANCEL, HC_UP));
-		c->slot.inflight++;
-		c->zombie_fd = s->fd;
-		/* The kernel may still write into in[] or read tx[]: they go with it. */
-		hbuf_free(&c->zombie_in);
-		hbuf_free(&c->zombie_tx);
-		c->zombie_in = c->in[HC_UP];
-		c->zombie_tx = c->tx[HC_UP];
-		memset(&c->in[HC_UP], 0, sizeof(c->in[HC_UP]));
-		memset(&c->tx[HC_UP], 0, sizeof(c->tx[HC_UP]));
-	} else if (s->fd >= 0 && reusable && !s->eof && !c->in[HC_UP].len) {
-		http_pool_put(w, &w->http->pool, s->fd, c->px, c->route->lb, c->target,
-			      c->rt->cfg->pool.idle, c->rt->cfg->pool.idle_timeout_ms);
-	} else if (s->fd >= 0) {
-		close(s->fd);
-	}
-	if (c->target >= 0)
-		lb_release(c->route->lb, c->target);
-	c->target = -1;
-	s->fd = -1;
-	s->eof = s->shut_wr = 0;
-	c->in[HC_UP].len = c->out[HC_UP].len = c->tx[HC_UP].len = 0;
-}
-
-/* A completion of a released upstream: close it after the last one. */
-static bool zombie_done(struct worker *w, struct http_conn *c, int side, enum ud_op op)
-{
-	struct hside *s = &c->s[HC_UP];
-
-	if (side != HC_UP || s->fd >= 0 || (op != UD_HTTP_RECV && op != UD_HTTP_SEND))
-		return false;
-	if (op == UD_HTTP_RECV)
-		s->recv_armed = 0;
-	else
-		s->send_busy = 0;
-	if (!s->recv_armed && !s->send_busy && c->zombie_fd >= 0) {
-		close(c->zombie_fd);
-		c->zombie_fd = -1;
-		hbuf_free(&c->zombie_in);
-		hbuf_free(&c->zombie_tx);
-		if (c->open_pending && c->state != HC_CLOSING)
-			hc_upstream_open(w, c);
-	}
-	return true;
-}
-
-static void on_connect(struct worker *w, struct http_conn *c, int res)
-{
-	if (c->state != HC_CONNECTING)
-		return;
-	if (res < 0) {
-		atomic_fetch_add_explicit(&c->px->st.conns_failed, 1, memory_order_relaxed);
-		hx_upstream_failed(w, c, res == -ECANCELED ? "connect_timeout" : "connect_failed",
-				   res == -ECANCELED ? 504 : 502);
-		return;
-	}
-	hx_upstream_ready(w, c);
 }
 
 static void http_complete(struct worker *w, struct io_uring_cqe *cqe)
@@ -628,7 +514,7 @@ static void http_complete(struct worker *w, struct io_uring_cqe *cqe)
 	if (!c || c->state == HC_FREE)
 		return;
 	c->slot.inflight--;
-	if (zombie_done(w, c, side, op)) {
+	if (hc_zombie_done(w, c, side, op)) {
 		maybe_free(w, c);
 		return;
 	}
@@ -640,12 +526,60 @@ static void http_complete(struct worker *w, struct io_uring_cqe *cqe)
 		on_send(w, c, side, cqe->res);
 		break;
 	case UD_HTTP_CONNECT:
-		on_connect(w, c, cqe->res);
+		hx_upstream_connected(w, c, cqe->res);
 		break;
 	default:
 		break;
 	}
 	maybe_free(w, c);
+}
+
+static void ring_shut_wr(struct worker *w, struct http_conn *c, int side)
+{
+	(void)w;
+	shutdown(c->s[side].fd, SHUT_WR);
+}
+
+const struct hc_io hc_ring_io = {
+	.kick_send = ring_kick_send,
+	.arm_reads = ring_arm_reads,
+	.arm_timer = ring_arm_timer,
+	.cancel = ring_cancel,
+	.shut_wr = ring_shut_wr,
+	.upstream_open = hc_ring_upstream_open,
+	.upstream_drop = hc_ring_upstream_drop,
+	.scratch = ring_scratch,
+	.tarpit_take = ring_tarpit_take,
+};
+
+/* ---- what the I/O reports to the exchange: the tunnel is told apart here, once ---- */
+
+void hx_on_recv(struct worker *w, struct http_conn *c, int side)
+{
+	if (c->state == HC_TUNNEL)
+		hx_tunnel_pump(w, c);
+	else if (side == HC_CLIENT)
+		hx_client_data(w, c);
+	else
+		hx_upstream_data(w, c);
+}
+
+void hx_on_sent(struct worker *w, struct http_conn *c, int side)
+{
+	if (c->state == HC_TUNNEL)
+		hx_tunnel_pump(w, c);
+	else if (side == HC_CLIENT)
+		hx_client_sent(w, c);
+	else
+		hx_upstream_sent(w, c);
+}
+
+void hx_on_error(struct worker *w, struct http_conn *c, int side, const char *why)
+{
+	if (side == HC_CLIENT || c->state == HC_TUNNEL)
+		hc_close(w, c, why);
+	else
+		hx_upstream_failed(w, c, why, 502);
 }
 
 /* ---- entry points ---- */

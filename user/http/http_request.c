@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * One request after another on an HTTP connection; see http_conn.h.
- * The request side: the real client, routing, the guard (head, then the
- * body prefix when the WAF wants it), the head sent upstream, the body
- * streamed (re-chunked), our own replies, the tarpit and the access log.
- * The response side is in http_relay.c.
+ * The request of an HTTP exchange, after accept (http_conn.c); see
+ * http_conn.h. In order: a trusted peer's PROXY header, the head through
+ * the parser (hygiene refusals answered here), the real client, routing,
+ * the guard (head, then the body prefix when the WAF wants it; blocked
+ * requests answered or tarpitted here), the head sent upstream, the body
+ * streamed (re-chunked). The upstream is chosen in http_upstream.c, the
+ * response relayed in http_response.c.
  *
  * Nothing goes upstream before the guard has passed the head and, for
  * an inspected body, its prefix: until then the forward head and the
@@ -30,10 +32,6 @@
 #include "guard/waf.h"
 #include "engine/worker.h"
 
-#define REPLY_MAX	4096	/* our JSON error responses */
-#define LINGER_MS	2000	/* reading a refused client's leftovers before the close */
-
-static void feed_request(struct worker *w, struct http_conn *c);
 
 static void stat_inc(atomic_uint_fast64_t *v)
 {
@@ -61,159 +59,20 @@ static void record_verdict(struct worker *w, struct http_conn *c)
 	write_event(w, c, &ev);
 }
 
-static void put_span(struct json *j, const char *key, struct http_span s, size_t max)
-{
-	char buf[1024];
-	size_t n = s.len < max && s.len < sizeof(buf) ? s.len : (max < sizeof(buf) ? max : sizeof(buf) - 1);
+/* ---- blocked and refused requests ---- */
 
-	memcpy(buf, s.p, n);
-	buf[n] = '\0';
-	json_kstr(j, key, buf);
-}
-
-static void access_line(struct http_conn *c, struct json *j, uint64_t now_ms)
-{
-	const struct http_req_head *h = http_req_head(c->req);
-	const struct http_span none = { "", 0 };
-	char ts[40], src[ADDR_STRLEN], up[ADDR_STRLEN + 8] = "";
-
-	log_timestamp(ts, sizeof(ts));
-	proxy_log_addr(&c->client, c->px->cfg.access_log.mask_ips, src, sizeof(src));
-	if (c->up_len) {
-		struct aegis_addr a;
-
-		proxy_addr_of(&c->up, &a);
-		addr_format(&a, up, sizeof(up));
-	}
-	json_obj_open(j);
-	json_kstr(j, "time", ts);
-	json_kstr(j, "type", "access");
-	json_kstr(j, "proxy", c->px->cfg.name);
-	json_kstr(j, "protocol", "http");
-	json_kstr(j, "source", src);
-	put_span(j, "host", h ? h->host : none, 255);
-	put_span(j, "method", h ? h->method : none, 32);
-	put_span(j, "path", h ? h->path : none, 512);
-	json_ku64(j, "status", (uint64_t)c->status);
-	json_ku64(j, "bytes_in", c->req_bytes);
-	json_ku64(j, "bytes_out", c->resp_bytes);
-	json_ku64(j, "duration_ms", now_ms - c->req_first_ms);
-	json_kstr(j, "upstream", up);
-	json_kstr(j, "request_id", c->request_id);
-	json_kstr(j, "action", http_action_name(c->verdict.action));
-	json_kstr(j, "stage", http_stage_name(c->verdict.stage));
-	if (c->state == HC_CLOSING || c->state == HC_REPLY)
-		json_kstr(j, "close", c->reason ? c->reason : "closed");
-	json_obj_close(j);
-}
-
-void hx_request_end(struct worker *w, struct http_conn *c)
-{
-	char *line = NULL;
-	size_t n = 0;
-	struct json j;
-	FILE *f;
-
-	if (c->logged || !c->req_first_ms)
-		return;
-	c->logged = true;
-	stat_inc(&c->rt->st.responses[c->status >= 100 && c->status < 600 ? c->status / 100 : 0]);
-	if (c->px->access_fd < 0 || !(f = open_memstream(&line, &n)))
-		return;
-	json_init(&j, f);
-	access_line(c, &j, w->now_ms);
-	fclose(f);
-	/* One write per line: O_APPEND keeps lines from workers whole. */
-	if (write(c->px->access_fd, line, n) < 0)
-		log_debug("%s: access log: %s", c->px->cfg.name, strerror(errno));
-	free(line);
-}
-
-/* ---- replies of our own ---- */
-
-static void new_request_id(struct worker *w, struct http_conn *c)
+void hx_new_request_id(struct worker *w, struct http_conn *c)
 {
 	snprintf(c->request_id, sizeof(c->request_id), "%016llx",
 		 (unsigned long long)lb_rng_next(&w->rng));
 }
 
-/* Forgets the finished request; the connection waits for the next one. */
-static void next_request(struct worker *w, struct http_conn *c)
-{
-	hx_request_end(w, c);
-	http_req_next(c->req);
-	free(c->fwd_head);
-	c->fwd_head = NULL;
-	c->host = NULL;
-	c->route = NULL;
-	c->up_len = 0;
-	c->up_reused = c->retried = c->req_done = c->resp_head = false;
-	c->discard_body = c->waf_body = c->replied = c->interim = false;
-	c->sent_100 = c->logged = false;
-	c->prefix_len = c->fwd_len = 0;
-	c->request_id[0] = '\0';
-	c->status = 0;
-	c->req_sent_ms = c->tarpit_until_ms = 0;
-	c->req_bytes = c->resp_bytes = 0;
-	memset(&c->verdict, 0, sizeof(c->verdict));
-	c->state = c->close_after ? HC_REPLY : HC_HEAD;
-	c->idle_since_ms = w->now_ms;
-	c->req_first_ms = c->in[HC_CLIENT].len ? w->now_ms : 0;
-	if (c->state == HC_REPLY)
-		c->reason = "close";
-}
-
-static bool request_bodyless(const struct http_conn *c)
+bool hx_request_bodyless(const struct http_conn *c)
 {
 	const struct http_req_head *h = http_req_head(c->req);
 
 	return h && (h->body == HTTP_BODY_NONE ||
 		     (h->body == HTTP_BODY_LENGTH && !h->content_length));
-}
-
-/*
- * Answers the current request ourselves and drops whatever was meant for
- * the upstream. keep: the connection may serve the next request (only
- * when the request has no body to skip and the client keeps alive).
- */
-void hx_reply(struct worker *w, struct http_conn *c, int status, uint32_t retry_after_s,
-	      bool keep, const char *reason)
-{
-	struct http_resp_rewrite rw = c->rt->rw;
-	char buf[REPLY_MAX];
-	int n;
-
-	if (c->resp_head) {
-		hc_close(w, c, reason);
-		return;
-	}
-	keep = keep && c->client_ka && !c->close_after && request_bodyless(c);
-	rw.close = !keep;
-	if (!c->request_id[0])
-		new_request_id(w, c);
-	n = http_resp_error(buf, sizeof(buf), status, c->request_id, retry_after_s, &rw);
-	if (n < 0 || hbuf_append(&c->out[HC_CLIENT], buf, (size_t)n)) {
-		hc_close(w, c, "reply_error");
-		return;
-	}
-	if (c->s[HC_UP].fd >= 0 || c->target >= 0)
-		hc_upstream_release(w, c, false);
-	c->out[HC_UP].len = 0;
-	c->status = status;
-	c->replied = c->discard_body = true;
-	c->reason = reason;
-	if (keep) {
-		c->state = HC_HEAD;
-		if (c->req_done) {
-			/* Not called from the feed loop then: start the pipelined next. */
-			next_request(w, c);
-			feed_request(w, c);
-		}
-	} else {
-		c->state = HC_REPLY;
-		hx_request_end(w, c);
-	}
-	hc_kick_send(w, c, HC_CLIENT);
 }
 
 static void reply_blocked(struct worker *w, struct http_conn *c)
@@ -247,7 +106,7 @@ static void reply_hygiene(struct worker *w, struct http_conn *c)
 	};
 
 	if (!c->request_id[0])
-		new_request_id(w, c);
+		hx_new_request_id(w, c);
 	if (!http_req_head(c->req))	/* the head never parsed: the peer is all we know */
 		proxy_addr_of(&c->peer, &c->client);
 	ev.request_id = c->request_id;
@@ -344,7 +203,7 @@ static int build_forward(struct worker *w, struct http_conn *c)
 		.trust_xff = c->trust_xff,
 	};
 	size_t cap = 2 * l->max_head_bytes + l->max_uri + 1024, k = 0;
-	char *p = hc_scratch(w, cap);
+	char *p = hc_scratch(w, c, cap);
 	int n;
 
 	if (!p)
@@ -385,7 +244,7 @@ static int build_forward(struct worker *w, struct http_conn *c)
 	k += put(p + k, "\r\n", 2);
 	if (hbuf_append(&c->out[HC_UP], p, k))
 		return -ENOMEM;
-	if (request_bodyless(c)) {
+	if (hx_request_bodyless(c)) {
 		/* Kept for one retry on a fresh connection (a pooled one may be dead). */
 		c->fwd_head = malloc(k);
 		if (c->fwd_head) {
@@ -420,53 +279,6 @@ void hx_body(void *arg, const char *p, size_t len)
 	n = http_chunk_head(ch, sizeof(ch), len);
 	c->oom |= n < 0 || hbuf_append(o, ch, (size_t)n) || hbuf_append(o, p, len) ||
 		  hbuf_append(o, "\r\n", 2);
-}
-
-/* ---- choosing the upstream ---- */
-
-static void pick_and_open(struct worker *w, struct http_conn *c)
-{
-	struct http_route_rt *r = c->route;
-	uint64_t now_ns = w->now_ms * 1000000ull;
-	bool tripped = false;
-	int idx = -1;
-
-	for (size_t i = 0; i < r->cfg->n_ups; i++) {
-		idx = lb_pick(r->lb, &c->client, now_ns, &w->rng);
-		if (idx < 0 || breaker_allow(r->breakers, (size_t)idx, w->now_ms))
-			break;
-		lb_release(r->lb, idx);
-		tripped = true;
-		idx = -1;
-	}
-	if (idx < 0) {
-		if (tripped) {
-			stat_inc(&c->rt->st.breaker_open);
-			http_guard_count(c->rt->guard, HTTP_STAGE_BREAKER, HTTP_ACT_BLOCK);
-		}
-		hx_reply(w, c, 503, tripped ? (c->rt->cfg->breaker.open_ms + 999) / 1000 : 0, true,
-		      tripped ? "circuit_open" : "no_healthy_upstream");
-		return;
-	}
-	c->target = idx;
-	c->up = *lb_target_addr(r->lb, (size_t)idx);
-	c->up_len = c->up.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-						: sizeof(struct sockaddr_in);
-	hc_upstream_open(w, c);
-}
-
-/* Once per upstream failure: a body-less request on a reused connection
- * goes again on a fresh one (the pooled connection may have been dead). */
-bool hx_retry(struct worker *w, struct http_conn *c)
-{
-	if (!c->up_reused || c->retried || !c->fwd_head || c->resp_head || c->resp_bytes)
-		return false;
-	c->retried = true;
-	hc_upstream_release(w, c, false);
-	if (hbuf_append(&c->out[HC_UP], c->fwd_head, c->fwd_len))
-		return false;
-	pick_and_open(w, c);
-	return true;
 }
 
 /* ---- the request head ---- */
@@ -510,7 +322,7 @@ static void on_head(struct worker *w, struct http_conn *c)
 	stat_inc(&c->rt->st.requests);
 	if (!c->req_first_ms)
 		c->req_first_ms = w->now_ms;
-	new_request_id(w, c);
+	hx_new_request_id(w, c);
 	/* timeouts.keepalive 0: one request per connection, said in the response. */
 	c->client_ka = h->keep_alive && c->rt->cfg->timeouts.keepalive_ms;
 	resolve_client(c, h);
@@ -529,14 +341,14 @@ static void on_head(struct worker *w, struct http_conn *c)
 		return;
 	}
 	expect = http_req_header(c->req, "expect");
-	if (expect && !request_bodyless(c) && h->version_minor == 1 &&
+	if (expect && !hx_request_bodyless(c) && h->version_minor == 1 &&
 	    http_req_span_ieq(expect->value, "100-continue") &&
 	    !hbuf_append(&c->out[HC_CLIENT], "HTTP/1.1 100 Continue\r\n\r\n", 25)) {
 		/* The WAF needs the body before anything goes upstream. */
 		c->sent_100 = true;
 		hc_kick_send(w, c, HC_CLIENT);
 	}
-	if (!request_bodyless(c) && !c->verdict.skip_body) {
+	if (!hx_request_bodyless(c) && !c->verdict.skip_body) {
 		c->prefix = c->prefix ? c->prefix : malloc(WAF_BODY_PREFIX);
 		if (!c->prefix) {
 			hx_reply(w, c, 500, 0, false, "out_of_memory");
@@ -546,7 +358,7 @@ static void on_head(struct worker *w, struct http_conn *c)
 		c->state = HC_PREFIX;
 		return;
 	}
-	pick_and_open(w, c);
+	hx_pick_and_open(w, c);
 }
 
 /* The WAF over the head and the body prefix. */
@@ -567,7 +379,7 @@ static void guard_body(struct worker *w, struct http_conn *c)
 	if (c->verdict.action == HTTP_ACT_BLOCK)
 		reply_blocked(w, c);
 	else
-		pick_and_open(w, c);
+		hx_pick_and_open(w, c);
 }
 
 static void on_request_done(struct worker *w, struct http_conn *c)
@@ -577,7 +389,7 @@ static void on_request_done(struct worker *w, struct http_conn *c)
 	c->req_done = true;
 	if (c->discard_body) {
 		if (c->replied && c->state == HC_HEAD)
-			next_request(w, c);
+			hx_next_request(w, c);
 		return;
 	}
 	if (h->body == HTTP_BODY_CHUNKED)
@@ -595,7 +407,7 @@ static bool reading_request(const struct http_conn *c)
 }
 
 /* Feeds the parser what the client sent, one request at a time. */
-static void feed_request(struct worker *w, struct http_conn *c)
+void hx_feed_request(struct worker *w, struct http_conn *c)
 {
 	struct hbuf *in = &c->in[HC_CLIENT];
 
@@ -660,9 +472,6 @@ void hx_client_data(struct worker *w, struct http_conn *c)
 		if (c->s[HC_CLIENT].eof)
 			hc_close(w, c, c->reason);
 		return;
-	case HC_TUNNEL:
-		hx_tunnel_pump(w, c);
-		return;
 	case HC_HEAD:
 		if (in->len && !c->req_first_ms)
 			c->req_first_ms = w->now_ms;
@@ -670,7 +479,7 @@ void hx_client_data(struct worker *w, struct http_conn *c)
 	default:
 		break;
 	}
-	feed_request(w, c);
+	hx_feed_request(w, c);
 	if (!c->s[HC_CLIENT].eof || c->state == HC_CLOSING || c->state == HC_REPLY)
 		return;
 	/* The client stopped sending: fine once its request is whole. */
@@ -686,55 +495,9 @@ void hx_client_data(struct worker *w, struct http_conn *c)
 
 void hx_upstream_sent(struct worker *w, struct http_conn *c)
 {
-	if (c->state == HC_TUNNEL) {
-		hx_tunnel_pump(w, c);
-		return;
-	}
 	if (!hc_queued(c, HC_UP) && c->req_done && !c->req_sent_ms)
 		c->req_sent_ms = w->now_ms;
 	if (c->in[HC_CLIENT].len && reading_request(c))
-		feed_request(w, c);
+		hx_feed_request(w, c);
 }
 
-void hx_client_sent(struct worker *w, struct http_conn *c)
-{
-	switch (c->state) {
-	case HC_REPLY:
-		if (hc_queued(c, HC_CLIENT) || c->lingering)
-			return;
-		if (c->s[HC_CLIENT].eof) {
-			hc_close(w, c, c->reason);
-			return;
-		}
-		/* A close with unread input would reset the reply away: read first. */
-		shutdown(c->s[HC_CLIENT].fd, SHUT_WR);
-		c->lingering = true;
-		c->linger_until_ms = w->now_ms + LINGER_MS;
-		return;
-	case HC_TUNNEL:
-		hx_tunnel_pump(w, c);
-		return;
-	case HC_EXCHANGE:
-		/* Even with nothing buffered: a bodiless response may await its end. */
-		hx_upstream_data(w, c);
-		return;
-	default:
-		return;
-	}
-}
-
-/* Called by http_relay.c once a response is complete. */
-void hx_response_done(struct worker *w, struct http_conn *c)
-{
-	if (!c->req_done)
-		c->close_after = true;	/* the rest of its body is not worth reading */
-	if (c->close_after || !c->client_ka) {
-		c->state = HC_REPLY;
-		c->reason = c->close_after && c->req_done ? "close" : "client_close";
-		hx_request_end(w, c);
-		hx_client_sent(w, c);
-		return;
-	}
-	next_request(w, c);
-	feed_request(w, c);
-}
