@@ -24,7 +24,7 @@ enum ud_family {
 	UD_FAM_WORKER,		/* the worker's own requests */
 	UD_FAM_TCP,		/* engine/tcp_proxy.c */
 	UD_FAM_UDP,		/* engine/udp_proxy.c */
-	UD_FAM_HTTP,		/* http/http_proxy.c */
+	UD_FAM_HTTP,		/* http/http_conn.c */
 	UD_FAM_COUNT,
 };
 

@@ -91,7 +91,7 @@ struct worker {
 	struct tcp_state *tcp;		/* owned by tcp_proxy.c */
 	uint32_t active;		/* live stream connections, any protocol */
 	struct udp_state *udp;		/* owned by udp_proxy.c */
-	struct http_workset *http;	/* owned by http_proxy.c */
+	struct http_workset *http;	/* owned by http/http_conn.c */
 	struct worker_listener listeners[WORKER_MAX_LISTENERS];
 	unsigned int n_listeners;
 	struct timer_wheel tw;
