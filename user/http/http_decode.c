@@ -393,6 +393,44 @@ static bool quote_pair(const char *in, size_t len)
 	return false;
 }
 
+/*
+ * A comment at in[i]: "/ * ... * /" (read by SQL as a blank: *blank), a
+ * MySQL executable comment's opening "/ *!NNNNN" (its body runs: kept) or
+ * the "* /" that ends one. Returns the bytes it takes, 0 if none.
+ */
+static size_t comment_len(const char *in, size_t len, size_t i, bool *blank)
+{
+	size_t e = i + 2;
+
+	*blank = false;
+	if (in[i] == '*' && i + 1 < len && in[i + 1] == '/')
+		return 2;
+	if (in[i] != '/' || i + 1 >= len || in[i + 1] != '*')
+		return 0;
+	if (e < len && in[e] == '!') {
+		for (e++; e < len && in[e] >= '0' && in[e] <= '9'; e++)
+			;
+		return e - i;
+	}
+	while (e + 1 < len && !(in[e] == '*' && in[e + 1] == '/'))
+		e++;
+	*blank = true;
+	return (e + 1 < len ? e + 2 : len) - i;
+}
+
+/* Typographic quotes (U+2018, U+2019, U+00B4) that some database charsets
+ * fold to ': their length in bytes at in[i], 0 if none. */
+static size_t fold_quote_len(const char *in, size_t len, size_t i)
+{
+	const unsigned char *u = (const unsigned char *)in + i;
+
+	if (u[0] == 0xe2 && i + 2 < len && u[1] == 0x80 && (u[2] == 0x98 || u[2] == 0x99))
+		return 3;
+	if (u[0] == 0xc2 && i + 1 < len && u[1] == 0xb4)
+		return 2;
+	return 0;
+}
+
 size_t hd_deobfuscate(const char *in, size_t len, char *out, size_t cap)
 {
 	size_t i = 0, o = 0;
@@ -404,29 +442,11 @@ size_t hd_deobfuscate(const char *in, size_t len, char *out, size_t cap)
 		bool blank;
 		size_t n;
 
-		if (c == '/' && i + 1 < len && in[i + 1] == '*') {
-			/* A MySQL executable comment runs its body: keep that. */
-			size_t e = i + 2;
-
-			if (e < len && in[e] == '!') {
-				for (e++; e < len && in[e] >= '0' && in[e] <= '9'; e++)
-					;
-				i = e;
-				changed = true;
-				continue;
-			}
-			while (e + 1 < len && !(in[e] == '*' && in[e + 1] == '/'))
-				e++;
-			i = e + 1 < len ? e + 2 : len;
+		if ((n = comment_len(in, len, i, &blank)) > 0) {
+			i += n;
 			changed = true;
-			/* SQL reads a comment as a blank ("or/ * * /1=1"). */
-			if (o > 0 && out[o - 1] != ' ')
+			if (blank && o > 0 && out[o - 1] != ' ')
 				out[o++] = ' ';
-			continue;
-		}
-		if (c == '*' && i + 1 < len && in[i + 1] == '/') {
-			i += 2;	/* the end of a kept executable comment */
-			changed = true;
 			continue;
 		}
 		if ((c == '\'' || c == '"' || c == '`') && (c == pending || quote_pair(in + i, len - i))) {
@@ -436,17 +456,9 @@ size_t hd_deobfuscate(const char *in, size_t len, char *out, size_t cap)
 			changed = true;
 			continue;
 		}
-		if ((unsigned char)c == 0xe2 && i + 2 < len && (unsigned char)in[i + 1] == 0x80 &&
-		    ((unsigned char)in[i + 2] == 0x98 || (unsigned char)in[i + 2] == 0x99)) {
-			/* Typographic quotes: some database charsets fold them to '. */
+		if ((n = fold_quote_len(in, len, i)) > 0) {
 			out[o++] = '\'';
-			i += 3;
-			changed = true;
-			continue;
-		}
-		if ((unsigned char)c == 0xc2 && i + 1 < len && (unsigned char)in[i + 1] == 0xb4) {
-			out[o++] = '\'';
-			i += 2;
+			i += n;
 			changed = true;
 			continue;
 		}

@@ -438,6 +438,107 @@ static enum chunk_state chunk_fail(struct http_req *r, enum http_reason why)
 	return r->cst;
 }
 
+/* A chunk-size digit, ';' extensions or the CR/LF closing the size line. */
+static void chunk_size_byte(struct http_req *r, unsigned char c)
+{
+	int v;
+
+	switch (r->cst) {
+	case CH_SIZE:
+	case CH_SIZE_MORE:
+		v = hexval((char)c);
+		if (v >= 0) {
+			if (++r->cdigits > HTTP_CHUNK_DIGITS) {
+				chunk_fail(r, HTTP_R_BAD_CHUNK);
+				return;
+			}
+			r->remaining = r->remaining << 4 | (uint64_t)v;
+			r->cst = CH_SIZE_MORE;
+		} else if (r->cst == CH_SIZE_MORE && c == ';') {
+			r->ext_line = 0;
+			r->cst = CH_EXT;
+		} else if (r->cst == CH_SIZE_MORE && c == '\r') {
+			r->cst = CH_SIZE_LF;
+		} else {
+			chunk_fail(r, HTTP_R_BAD_CHUNK);
+		}
+		return;
+	case CH_EXT:
+		if (c == '\r')
+			r->cst = CH_SIZE_LF;
+		else if ((c < 0x20 && c != '\t') || c == 0x7f)
+			chunk_fail(r, HTTP_R_BAD_CHUNK);
+		else if (++r->ext_line > HTTP_CHUNK_EXT_LINE ||
+			 ++r->ext_total > HTTP_CHUNK_EXT_TOTAL)
+			chunk_fail(r, HTTP_R_CHUNK_EXT);
+		return;
+	default:	/* CH_SIZE_LF */
+		if (c != '\n') {
+			chunk_fail(r, HTTP_R_BAD_CHUNK);
+			return;
+		}
+		r->cdigits = 0;
+		if (!r->remaining) {
+			r->cst = CH_TRAILER;
+			return;
+		}
+		if (r->remaining > r->lim.max_body - r->body_total ||
+		    r->body_total > r->lim.max_body) {
+			chunk_fail(r, HTTP_R_BODY_TOO_LARGE);
+			return;
+		}
+		r->body_total += r->remaining;
+		r->cst = CH_DATA;
+	}
+}
+
+/* The CRLF after a chunk's data, trailer lines and the final CRLF. */
+static void chunk_tail_byte(struct http_req *r, unsigned char c)
+{
+	switch (r->cst) {
+	case CH_DATA_CR:
+		r->cst = c == '\r' ? CH_DATA_LF : chunk_fail(r, HTTP_R_BAD_CHUNK);
+		break;
+	case CH_DATA_LF:
+		if (c != '\n')
+			chunk_fail(r, HTTP_R_BAD_CHUNK);
+		else
+			r->cst = CH_SIZE;
+		break;
+	case CH_TRAILER:
+		if (c == '\r')
+			r->cst = CH_END_LF;
+		else if (http_req_tchar(c))
+			r->cst = CH_TRAILER_NAME;
+		else
+			chunk_fail(r, HTTP_R_BAD_CHUNK);
+		break;
+	case CH_TRAILER_NAME:
+		if (c == ':')
+			r->cst = CH_TRAILER_VALUE;
+		else if (!http_req_tchar(c))
+			chunk_fail(r, HTTP_R_BAD_CHUNK);
+		break;
+	case CH_TRAILER_VALUE:
+		if (c == '\r')
+			r->cst = CH_TRAILER_LF;
+		else if ((c < 0x20 && c != '\t') || c == 0x7f)
+			chunk_fail(r, HTTP_R_BAD_CHUNK);
+		break;
+	case CH_TRAILER_LF:
+		r->cst = c == '\n' ? CH_TRAILER : chunk_fail(r, HTTP_R_BAD_CHUNK);
+		break;
+	case CH_END_LF:
+		if (c != '\n')
+			chunk_fail(r, HTTP_R_BAD_CHUNK);
+		else
+			r->st = ST_DONE;
+		break;
+	default:
+		break;
+	}
+}
+
 /*
  * Strict chunked framing: 1-16 hex digits, then ';' extensions (bounded)
  * or CRLF; data; CRLF; "0" CRLF, trailer lines (token name, colon, no
@@ -450,7 +551,6 @@ size_t http_hyg_chunked(struct http_req *r, const char *buf, size_t len)
 
 	while (i < len && r->st == ST_CHUNK) {
 		unsigned char c = (unsigned char)buf[i];
-		int v;
 
 		if (r->cst == CH_DATA) {
 			size_t n = len - i < r->remaining ? len - i : (size_t)r->remaining;
@@ -467,95 +567,11 @@ size_t http_hyg_chunked(struct http_req *r, const char *buf, size_t len)
 			chunk_fail(r, HTTP_R_HEAD_TOO_LARGE);
 			break;
 		}
-		switch (r->cst) {
-		case CH_SIZE:
-		case CH_SIZE_MORE:
-			v = hexval((char)c);
-			if (v >= 0) {
-				if (++r->cdigits > HTTP_CHUNK_DIGITS) {
-					chunk_fail(r, HTTP_R_BAD_CHUNK);
-					break;
-				}
-				r->remaining = r->remaining << 4 | (uint64_t)v;
-				r->cst = CH_SIZE_MORE;
-			} else if (r->cst == CH_SIZE_MORE && c == ';') {
-				r->ext_line = 0;
-				r->cst = CH_EXT;
-			} else if (r->cst == CH_SIZE_MORE && c == '\r') {
-				r->cst = CH_SIZE_LF;
-			} else {
-				chunk_fail(r, HTTP_R_BAD_CHUNK);
-			}
-			break;
-		case CH_EXT:
-			if (c == '\r') {
-				r->cst = CH_SIZE_LF;
-			} else if ((c < 0x20 && c != '\t') || c == 0x7f) {
-				chunk_fail(r, HTTP_R_BAD_CHUNK);
-			} else if (++r->ext_line > HTTP_CHUNK_EXT_LINE ||
-				   ++r->ext_total > HTTP_CHUNK_EXT_TOTAL) {
-				chunk_fail(r, HTTP_R_CHUNK_EXT);
-			}
-			break;
-		case CH_SIZE_LF:
-			if (c != '\n') {
-				chunk_fail(r, HTTP_R_BAD_CHUNK);
-				break;
-			}
-			r->cdigits = 0;
-			if (!r->remaining) {
-				r->cst = CH_TRAILER;
-				break;
-			}
-			if (r->remaining > r->lim.max_body - r->body_total ||
-			    r->body_total > r->lim.max_body) {
-				chunk_fail(r, HTTP_R_BODY_TOO_LARGE);
-				break;
-			}
-			r->body_total += r->remaining;
-			r->cst = CH_DATA;
-			break;
-		case CH_DATA_CR:
-			r->cst = c == '\r' ? CH_DATA_LF : chunk_fail(r, HTTP_R_BAD_CHUNK);
-			break;
-		case CH_DATA_LF:
-			if (c != '\n')
-				chunk_fail(r, HTTP_R_BAD_CHUNK);
-			else
-				r->cst = CH_SIZE;
-			break;
-		case CH_TRAILER:
-			if (c == '\r')
-				r->cst = CH_END_LF;
-			else if (http_req_tchar(c))
-				r->cst = CH_TRAILER_NAME;
-			else
-				chunk_fail(r, HTTP_R_BAD_CHUNK);
-			break;
-		case CH_TRAILER_NAME:
-			if (c == ':')
-				r->cst = CH_TRAILER_VALUE;
-			else if (!http_req_tchar(c))
-				chunk_fail(r, HTTP_R_BAD_CHUNK);
-			break;
-		case CH_TRAILER_VALUE:
-			if (c == '\r')
-				r->cst = CH_TRAILER_LF;
-			else if ((c < 0x20 && c != '\t') || c == 0x7f)
-				chunk_fail(r, HTTP_R_BAD_CHUNK);
-			break;
-		case CH_TRAILER_LF:
-			r->cst = c == '\n' ? CH_TRAILER : chunk_fail(r, HTTP_R_BAD_CHUNK);
-			break;
-		case CH_END_LF:
-			if (c != '\n')
-				chunk_fail(r, HTTP_R_BAD_CHUNK);
-			else
-				r->st = ST_DONE;
-			break;
-		case CH_DATA:
-			break;
-		}
+		if (r->cst == CH_SIZE || r->cst == CH_SIZE_MORE || r->cst == CH_EXT ||
+		    r->cst == CH_SIZE_LF)
+			chunk_size_byte(r, c);
+		else
+			chunk_tail_byte(r, c);
 		if (r->st != ST_ERROR)
 			i++;
 	}
