@@ -36,6 +36,7 @@
 #include "xdp/shield.h"
 #include "xdp/state.h"
 #include "mgmt/rep_service.h"
+#include "engine/engine_rep.h"
 
 #define AEGIS_VERSION		"0.1.0"
 #define AEGISD_DEF_CONFIG	"/etc/aegis/aegis.yaml"
@@ -268,6 +269,7 @@ static void reload(struct daemon *d, const char *why)
 			log_error("reload (%s): proxies: %s", why, err);
 	}
 	rep_service_reload(d->rep, next);
+	engine_rep_set(rep_service_rep(d->rep), (enum engine_rep_softblock)next->rep.softblock);
 	log_setup(next->log_format, next->log_level);
 	d->events.summary = next->events.summary;
 	config_free(d->cfg);
@@ -469,6 +471,7 @@ static int start(struct daemon *d)
 		return ret;
 	}
 	events_set_hook(&d->events, rep_service_xdp_event, d->rep);
+	engine_rep_set(rep_service_rep(d->rep), (enum engine_rep_softblock)d->cfg->rep.softblock);
 	if (d->rep && epoll_add(d->epfd, rep_service_fd(d->rep), EV_REP))
 		return -errno;
 	maps_stats_read(&d->loader.maps, d->last);

@@ -20,6 +20,7 @@ static const int32_t input_weights[] = { AEGIS_REP_INPUT_LIST(WDEF) };
 #undef WDEF
 
 static const char *const modes[] = { "enforce", "detect", NULL };
+static const char *const softblock_words[] = { "403", "close", NULL };
 static const char *const hook_kinds[] = { "json", "slack", "discord", NULL };
 
 void rep_cfg_defaults(struct rep_cfg *c)
@@ -204,6 +205,7 @@ static int set_webhooks(struct cfg_ctx *c, const struct cfg_field *f,
 static const struct cfg_field rep_fields[] = {
 	CFG_BOOL("enabled", R, enabled),
 	CFG_CUSTOM("mode", set_mode),
+	CFG_ENUM("softblock", R, softblock, softblock_words),
 	CFG_SECS("half_life", R, half_life_s, 1, 30 * 86400),
 	CFG_SECTION("thresholds", threshold_fields),
 	CFG_UINT("credit_max", R, credit_max, 0, AEGIS_REP_MAX_POINTS),

@@ -101,6 +101,7 @@ struct http_host {
 	bool is_default;		/* gets requests whose Host matches no name (one host at most) */
 	enum http_mode mode;		/* default: http.mode */
 	uint32_t waf_threshold;		/* default: http.waf.threshold; 0 = no WAF */
+	enum http_mode rep_mode;	/* reputation: off | detect | enforce (default) */
 	struct http_route *routes;
 	size_t n_routes;
 	int line;

@@ -410,7 +410,7 @@ static int set_names(struct cfg_ctx *c, const struct cfg_field *f, const struct 
 	return 0;
 }
 
-enum { HO_NAMES, HO_ROUTES, HO_DEFAULT, HO_MODE, HO_WAF, HO_MAX };
+enum { HO_NAMES, HO_ROUTES, HO_DEFAULT, HO_MODE, HO_WAF, HO_REP, HO_MAX };
 
 static const struct cfg_field host_fields[] = {
 	[HO_NAMES] = CFG_CUSTOM("names", set_names),
@@ -419,6 +419,7 @@ static const struct cfg_field host_fields[] = {
 	[HO_MODE] = CFG_ENUM("mode", struct host_walk, host.mode, http_mode_words),
 	[HO_WAF] = CFG_UINT("waf_threshold", struct host_walk, host.waf_threshold, 0,
 			    WAF_SCORE_BLOCK),
+	[HO_REP] = CFG_ENUM("reputation", struct host_walk, host.rep_mode, http_mode_words),
 };
 _Static_assert(CFG_ARRAY_SIZE(host_fields) == HO_MAX, "host table complete");
 
@@ -428,7 +429,8 @@ static int parse_host_entry(struct cfg_ctx *c, const struct cfg_node *v, const c
 {
 	const struct cfg_node *seen[HO_MAX];
 	struct host_walk w = {
-		.host = { .mode = h->mode, .waf_threshold = h->waf.threshold, .line = v->line },
+		.host = { .mode = h->mode, .waf_threshold = h->waf.threshold,
+			  .rep_mode = HTTP_MODE_ENFORCE, .line = v->line },
 		.h = h,
 	};
 	int ret;

@@ -40,6 +40,7 @@ struct rep_cfg {
 	size_t n_webhooks;
 	char socket[108];		/* control socket path; "" = STATE_DIR/aegisd.sock */
 	uint32_t socket_mode;		/* 0600 default */
+	enum rep_softblock { REP_SOFTBLOCK_403, REP_SOFTBLOCK_CLOSE } softblock;	/* L7 fast reject */
 };
 
 /* Shipped defaults (enabled false). */

@@ -24,6 +24,7 @@
 
 #include "games/game.h"
 #include "lib/log.h"
+#include "engine/engine_rep.h"
 #include "engine/proxy.h"
 #include "engine/slots.h"
 #include "engine/tcp_proxy.h"
@@ -66,6 +67,7 @@ struct tcp_conn {
 	uint32_t next;			/* buffer-wait list */
 	enum tcp_state_id state;
 	bool waiting;
+	bool via_pp;			/* client learned from a PROXY header */
 	int8_t first_eof;		/* side that half-closed first, -1: none */
 	struct proxy *px;
 	unsigned int listener;
@@ -330,6 +332,7 @@ static void conn_timer(struct timer *t, void *ctx)
 	if (c->state == CONN_CLOSING || c->state == CONN_FREE)
 		return;
 	why = conn_expired(c, w->now_ms);
+	engine_rep_timeout(w, &c->client, why, c->via_pp);
 	if (why)
 		conn_close(w, c, why);
 	else
@@ -788,7 +791,7 @@ static void tcp_accept(struct worker *w, struct worker_listener *l, int fd)
 	c->s[SIDE_CLIENT].last_rx_ms = c->s[SIDE_UP].last_rx_ms = w->now_ms;
 	c->s[SIDE_CLIENT].fd = fd;
 	getpeername(fd, (struct sockaddr *)&c->client, &sl);
-	trusted = proxy_trusts(px, &c->client);
+	trusted = c->via_pp = proxy_trusts(px, &c->client);
 	if (!trusted && !proxy_game(px)) {
 		start_connect(w, c);
 	} else if (!(c->hdr = malloc(HDR_OUT_MAX))) {
@@ -858,6 +861,25 @@ static void tcp_close_all(struct worker *w, const char *reason)
 	}
 }
 
+static void tcp_close_src(struct worker *w, bool (*match)(const struct aegis_addr *, void *),
+			  void *ctx, const char *reason)
+{
+	struct tcp_state *t = w->tcp;
+
+	for (uint32_t i = 0; t && i < t->conns.n && w->active; i++) {
+		struct tcp_conn *c = slots_at(&t->conns, i);
+		struct aegis_addr a;
+
+		if (c->state == CONN_FREE || c->state == CONN_CLOSING)
+			continue;
+		proxy_addr_of(&c->client, &a);
+		if (match(&a, ctx)) {
+			conn_close(w, c, reason);
+			maybe_free(w, c);
+		}
+	}
+}
+
 /* A proxy started draining: its connections must see the new deadline. */
 static void tcp_drain(struct worker *w, struct proxy *px)
 {
@@ -880,6 +902,7 @@ static const struct worker_proto tcp_proto = {
 	.drain = tcp_drain,
 	.close_all = tcp_close_all,
 	.resume = tcp_resume_waiters,
+	.close_src = tcp_close_src,
 };
 
 void tcp_proxy_register(void)

@@ -728,6 +728,23 @@ static void udp_close_all(struct worker *w, const char *reason)
 			session_close(w, &u->s[i], reason);
 }
 
+static void udp_close_src(struct worker *w, bool (*match)(const struct aegis_addr *, void *),
+			  void *ctx, const char *reason)
+{
+	struct udp_state *u = w->udp;
+
+	for (uint32_t i = 0; u && i < u->sessions.n && u->sessions.live; i++) {
+		struct udp_session *s = &u->s[i];
+		struct aegis_addr a;
+
+		if (!s->slot.live || s->closing)
+			continue;
+		proxy_addr_of(&s->client, &a);
+		if (match(&a, ctx))
+			session_close(w, s, reason);
+	}
+}
+
 static void udp_drain(struct worker *w, struct proxy *px)
 {
 	struct udp_state *u = w->udp;
@@ -749,6 +766,7 @@ static const struct worker_proto udp_proto = {
 	.complete = udp_complete,
 	.drain = udp_drain,
 	.close_all = udp_close_all,
+	.close_src = udp_close_src,
 	.resume = udp_resume_waiters,
 	.active = udp_active,
 	.listener_open = udp_listener_open,

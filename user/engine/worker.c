@@ -21,6 +21,7 @@
 #include "engine/proxy.h"
 #include "engine/uring_ud.h"
 #include "engine/worker.h"
+#include "engine/engine_rep.h"
 
 #define BGID 0
 
@@ -480,10 +481,17 @@ static void loop(struct worker *w)
 		}
 		io_uring_cq_advance(&w->ring, n);
 		timer_advance(&w->tw, w->now_ms, w);
+		engine_rep_turn(w);
 		FOR_EACH_PROTO(resume, w);
 		if (w->stopping)
 			FOR_EACH_PROTO(close_all, w, "shutdown");
 	}
+}
+
+void worker_close_src(struct worker *w, bool (*match)(const struct aegis_addr *src, void *ctx),
+		      void *ctx, const char *reason)
+{
+	FOR_EACH_PROTO(close_src, w, match, ctx, reason);
 }
 
 static void worker_cleanup(struct worker *w)

@@ -27,6 +27,7 @@ struct udp_state;
 struct http_workset;
 struct udp_sock;
 struct sockaddr_storage;
+struct aegis_addr;
 
 struct worker_params {
 	uint32_t max_conns;		/* TCP connections per worker */
@@ -107,6 +108,9 @@ struct worker {
 	struct worker_cmd *cmds;
 	bool stopping;
 	struct worker_stats st;
+	uint64_t rep_cursor;		/* engine_rep.c: banned sources followed */
+	uint32_t rep_clean_seq;		/* engine_rep.c: clean-request sampling */
+	bool rep_cursor_ok;
 	char err[256];			/* set when start-up fails */
 };
 
@@ -143,6 +147,10 @@ struct worker_proto {
 			     int (*open_socket)(const void *arg), const void *arg);
 	void (*listener_arm)(struct worker *w, unsigned int slot);
 	void (*listener_close)(struct worker *w, unsigned int slot, bool end_sessions);
+	/* Ends every connection or session whose source match() accepts (a
+	 * banned source: engine_rep.c, once per loop turn). */
+	void (*close_src)(struct worker *w, bool (*match)(const struct aegis_addr *src, void *ctx),
+			  void *ctx, const char *reason);
 };
 
 /* Called once per family before any worker starts (aegisd's main). */
@@ -154,5 +162,8 @@ struct io_uring_sqe *worker_sqe(struct worker *w);
 unsigned char *worker_buf(struct worker *w, uint16_t bid);
 void worker_buf_return(struct worker *w, uint16_t bid);
 uint64_t worker_now_ms(struct worker *w);
+/* Every protocol's close_src op. */
+void worker_close_src(struct worker *w, bool (*match)(const struct aegis_addr *src, void *ctx),
+		      void *ctx, const char *reason);
 
 #endif /* AEGIS_WORKER_H */

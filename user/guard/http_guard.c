@@ -49,6 +49,7 @@ static const char *const stage_names[HTTP_STAGE__COUNT] = {
 	[HTTP_STAGE_RATE] = "rate", [HTTP_STAGE_BOT] = "bot", [HTTP_STAGE_FUNNEL] = "funnel",
 	[HTTP_STAGE_WAF] = "waf", [HTTP_STAGE_HYGIENE] = "hygiene",
 	[HTTP_STAGE_TARPIT] = "tarpit", [HTTP_STAGE_BREAKER] = "breaker",
+	[HTTP_STAGE_REPUTATION] = "reputation",
 };
 
 static const char *const action_names[HTTP_ACT__COUNT] = {
@@ -194,6 +195,13 @@ void http_guard_count(struct http_guard *g, enum http_stage stage, enum http_act
 {
 	if ((unsigned)stage < HTTP_STAGE__COUNT && (unsigned)act < HTTP_ACT__COUNT)
 		atomic_fetch_add_explicit(&g->count[stage][act], 1, memory_order_relaxed);
+}
+
+int http_guard_waf_class(const struct http_guard *g, uint32_t rule_id)
+{
+	const struct waf_rule_info *ri = g->waf && rule_id ? waf_rule_find(g->waf, rule_id) : NULL;
+
+	return ri ? (int)ri->cls : 0;
 }
 
 void http_guard_stats(const struct http_guard *g, struct http_guard_stats *out)

@@ -51,6 +51,7 @@ enum http_stage {
 	HTTP_STAGE_HYGIENE,	/* "hygiene": request refused by the parser */
 	HTTP_STAGE_TARPIT,	/* "tarpit" */
 	HTTP_STAGE_BREAKER,	/* "breaker": upstream circuit open */
+	HTTP_STAGE_REPUTATION,	/* "reputation": soft-blocked source, fast reject */
 	HTTP_STAGE__COUNT
 };
 
@@ -113,6 +114,8 @@ int http_guard_body(struct http_guard *g, struct http_guard_scratch *s,
 void http_guard_count(struct http_guard *g, enum http_stage stage, enum http_action act);
 
 void http_guard_stats(const struct http_guard *g, struct http_guard_stats *out);
+/* The attack class (enum waf_class) of a WAF rule id; 0 if unknown. */
+int http_guard_waf_class(const struct http_guard *g, uint32_t rule_id);
 
 const char *http_stage_name(enum http_stage st);
 const char *http_action_name(enum http_action a);

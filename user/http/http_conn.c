@@ -632,6 +632,7 @@ static void http_accept(struct worker *w, struct worker_listener *l, int fd)
 		hc_close(w, c, "out_of_memory");
 	} else {
 		c->state = proxy_trusts(px, &c->peer) ? HC_PP_READ : HC_HEAD;
+		c->via_pp = c->state == HC_PP_READ;
 		hc_arm_reads(w, c);
 		hc_arm_timer(w, c);
 	}
@@ -679,6 +680,25 @@ static void http_close_all(struct worker *w, const char *reason)
 	}
 }
 
+static void http_close_src(struct worker *w, bool (*match)(const struct aegis_addr *, void *),
+			   void *ctx, const char *reason)
+{
+	struct http_workset *t = w->http;
+
+	for (uint32_t i = 0; t && i < t->conns.n && t->conns.live; i++) {
+		struct http_conn *c = slots_at(&t->conns, i);
+		struct aegis_addr a;
+
+		if (c->state == HC_FREE || c->state == HC_CLOSING)
+			continue;
+		proxy_addr_of(&c->peer, &a);
+		if (match(&a, ctx)) {
+			hc_close(w, c, reason);
+			maybe_free(w, c);
+		}
+	}
+}
+
 /* The worker's HTTP state is built on its first HTTP client (no init). */
 static const struct worker_proto http_proto = {
 	.name = "http",
@@ -687,6 +707,7 @@ static const struct worker_proto http_proto = {
 	.complete = http_complete,
 	.drain = http_drain,
 	.close_all = http_close_all,
+	.close_src = http_close_src,
 };
 
 void http_proxy_register(void)

@@ -87,6 +87,7 @@ struct http_conn {
 	struct aegis_addr client;	/* real client (trusted X-Forwarded-For applied) */
 	char client_ip[ADDR_STRLEN];
 	bool trust_xff;			/* the peer is in http.trusted_proxies */
+	bool via_pp;			/* peer came from a trusted PROXY header */
 	bool lingering;			/* HC_REPLY: sent, reading until EOF before the close */
 	bool tarpitted;			/* holds one of the worker's tarpit places */
 	struct http_req *req;

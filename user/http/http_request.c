@@ -23,6 +23,7 @@
 #include "http/breaker.h"
 #include "http/adaptive.h"
 #include "http/http_conn.h"
+#include "http/http_rep.h"
 #include "http/http_rt.h"
 #include "lib/json.h"
 #include "lib/log.h"
@@ -175,7 +176,9 @@ static void guard_head(struct worker *w, struct http_conn *c, const struct http_
 		.head = h,
 		.mode = c->host ? c->host->mode : cfg->mode,
 		.waf_threshold = c->host ? c->host->waf_threshold : cfg->waf.threshold,
-		.rate_factor_pct = c->rt->adapt ? adaptive_factor(c->rt->adapt, w->now_ms) : 100,
+		/* Adaptive (upstream latency) times reputation (this source). */
+		.rate_factor_pct = http_rep_rate_factor(c, c->rt->adapt ?
+				   adaptive_factor(c->rt->adapt, w->now_ms) : 100),
 		.now_ms = w->now_ms,
 	};
 	ret = http_guard_head(c->rt->guard, c->scratch, &c->gin, &c->verdict);
@@ -198,6 +201,8 @@ static void on_head(struct worker *w, struct http_conn *c)
 	c->client_ka = h->keep_alive && c->rt->cfg->timeouts.keepalive_ms;
 	resolve_client(c, h);
 	c->host = route(c, h);
+	if (http_rep_fast_reject(w, c))
+		return;
 	guard_head(w, c, h);
 	if (c->verdict.action == HTTP_ACT_BLOCK) {
 		reply_blocked(w, c);
@@ -285,6 +290,7 @@ static void record_verdict(struct worker *w, struct http_conn *c)
 {
 	struct secevent ev;
 
+	http_rep_verdict(w, c);
 	if (c->verdict.action == HTTP_ACT_PASS)
 		return;
 	stat_inc(c->verdict.action == HTTP_ACT_BLOCK ? &c->rt->st.blocked : &c->rt->st.flagged);
@@ -401,6 +407,7 @@ static void reply_hygiene(struct worker *w, struct http_conn *c)
 		proxy_addr_of(&c->peer, &c->client);
 	ev.request_id = c->request_id;
 	stat_inc(&c->rt->st.hygiene);
+	http_rep_hygiene(w, c, r);
 	http_guard_count(c->rt->guard, HTTP_STAGE_HYGIENE, HTTP_ACT_BLOCK);
 	c->verdict.action = HTTP_ACT_BLOCK;
 	c->verdict.stage = HTTP_STAGE_HYGIENE;

@@ -12,6 +12,7 @@
 #include <stdatomic.h>
 
 #include "http/http_conn.h"
+#include "http/http_rep.h"
 #include "http/http_rt.h"
 #include "engine/proxy.h"
 
@@ -103,12 +104,14 @@ void hx_timeout(struct worker *w, struct http_conn *c)
 	deadline(c, &k);
 	switch (k) {
 	case DL_HEAD:
+		http_rep_report(w, c, AEGIS_REP_IN_SLOWLORIS);
 		if (c->state == HC_HEAD && c->req_first_ms)
 			hx_reply(w, c, 408, 0, false, "header_timeout");
 		else
 			hc_close(w, c, "header_timeout");
 		break;
 	case DL_BODY:
+		http_rep_report(w, c, AEGIS_REP_IN_STALLED_BODY);
 		hx_reply(w, c, 408, 0, false, "body_timeout");
 		break;
 	case DL_RESPONSE:
