@@ -3,7 +3,7 @@
 thread per source address (each bound to its own lab alias).
 
   waf ADDR...       3 SQL-injection requests each (403 from the WAF)
-  flood ADDR...     40 requests each, back to back (429 past the rate limit)
+  flood ADDR...     80 requests each, back to back (429 past the rate limit)
   slowloris ADDR... 3 connections each sending half a head, held until closed
   hold ADDR         one clean keep-alive request, then wait: prints how many
                     seconds after "attack" (WAF requests on new connections)
@@ -32,7 +32,7 @@ def conn(src, timeout=3.0):
 def request(src, path, keep=False):
     try:
         s = conn(src)
-        s.sendall(("GET %s HTTP/1.1\r\nHost: %s\r\n%s\r\n" %
+        s.sendall(("GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: Mozilla/5.0 (X11; Linux x86_64)\r\nAccept: */*\r\n%s\r\n" %
                    (path, HOSTHDR, "" if keep else "Connection: close\r\n")).encode())
         data = s.recv(4096)
         s.close()
@@ -57,7 +57,7 @@ def waf(src):
     run(src, 3, SQLI)
 
 def flood(src):
-    run(src, 40, "/flood")
+    run(src, 80, "/flood")
 
 def slowloris(src):
     socks = []

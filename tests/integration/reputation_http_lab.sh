@@ -54,7 +54,7 @@ cleanup_reph() {
 	[ -n "$DPID" ] && kill -TERM "$DPID" 2>/dev/null && sleep 0.3 && kill -KILL "$DPID" 2>/dev/null
 	lab_cleanup
 	umount "$RUN/bpf" 2>/dev/null
-	rm -rf "$RUN"
+	[ -n "${KEEP:-}" ] || rm -rf "$RUN"
 }
 trap cleanup_reph EXIT
 
@@ -84,7 +84,8 @@ proxies:
       mode: enforce
       trusted_proxies: [198.18.0.3/32]
       timeouts: { header: 1s, body: 2s, keepalive: 30s, response: 2s }
-      rate_limits: { per_ip: { rate: 20, burst: 20 } }
+      rate_limits: { per_ip: { rate: 10, burst: 10 } }
+      bots: { block_after: 0 }
       hosts:
         - names: [a.test]
           default: true
@@ -127,7 +128,7 @@ print(sum(1 for b in json.load(sys.stdin) if b["origin"] == "reputation" and b["
 ip netns exec "$CLI" python3 -c '
 import socket, sys, time
 ok = 0
-for i in range(150):
+for i in range(100):
     try:
         s = socket.create_connection(("198.18.0.1", 80), timeout=3, source_address=("198.18.0.2", 0))
         s.sendall(b"GET /clean HTTP/1.1\r\nHost: a.test\r\nConnection: close\r\n\r\n")
@@ -135,7 +136,7 @@ for i in range(150):
         s.close()
     except OSError:
         pass
-    time.sleep(0.06)
+    time.sleep(0.12)
 print(ok)' > "$RUN/legit.out" &
 LEGIT=$!
 $ATT hold $HOLD > "$RUN/hold.out" &
@@ -154,7 +155,7 @@ for _ in $(seq 100); do
 	[ "$n" -ge 200 ] && break
 	sleep 0.1
 done
-[ "$n" -ge 200 ] || fail "$n of 200 attackers banned; waf $(cat "$RUN/waf.out") flood $(cat "$RUN/flood.out") slowloris $(cat "$RUN/slow.out")"
+[ "$n" -ge 200 ] || fail "$n of 200 attackers banned; waf $(cat "$RUN/waf.out") flood $(cat "$RUN/flood.out") slowloris $(cat "$RUN/slow.out"); $(ctl ban list | head -5); $(grep -v status: "$LOG" | tail -5)"
 pass "200 attackers (150 WAF incl. 50 IPv6, 30 rate floods, 20 slowloris) banned in XDP by reputation"
 ctl -j ban list | python3 -c '
 import json, sys
@@ -165,8 +166,8 @@ pass "ban reasons name the dominant input (waf_sqli, http_rate, slowloris)"
 
 wait $LEGIT
 ok=$(cat "$RUN/legit.out")
-[ "${ok:-0}" -ge 149 ] || fail "legit client: $ok/150 requests succeeded"
-pass "legit client $ok/150 during the attack"
+[ "${ok:-0}" -ge 99 ] || fail "legit client: $ok/100 requests succeeded"
+pass "legit client $ok/100 during the attack"
 
 closed=$(json_get closed_after_s < "$RUN/hold.out")
 python3 -c "import sys; sys.exit(0 if 0 <= $closed < 3 else 1)" ||
@@ -217,10 +218,11 @@ grep -q '"403": 6' "$RUN/detect.out" || fail "detect host: $(cat "$RUN/detect.ou
 sleep 1.2
 [ "$(banned_count $DETECT)" = 0 ] || fail "detect mode banned"
 ctl -j rep show $DETECT > "$RUN/detect.json" || fail "detect source not scored"
-[ "$(json_get would_be < "$RUN/detect.json")" = ban ] || fail "detect: $(cat "$RUN/detect.json")"
-grep '"type":"reputation"' "$RUN/events.jsonl" | grep $DETECT | grep -q '"mode":"detect"' ||
-	fail "no detect-mode event"
-pass "reputation: detect host scores (would be ban) and logs, bans nothing"
+python3 -c 'import json, sys; d = json.load(sys.stdin); sys.exit(0 if d["detect"] and d["score"] >= 50 and d["action"] == "none" else 1)' \
+	< "$RUN/detect.json" || fail "detect: $(cat "$RUN/detect.json")"
+grep '"type":"reputation"' "$RUN/events.jsonl" | grep "\"$DETECT\"" | grep '"mode":"detect"' | grep -q '"to":"ban"' ||
+	fail "no detect-mode would-be ban event"
+pass "reputation: detect host scores past the ban threshold, logs the would-be ban, bans nothing"
 
 # ---- escalation ----
 $ATT waf $REPEAT >/dev/null
