@@ -171,6 +171,7 @@ bench: all
 	$(Q)tools/deps.sh --bench
 	$(Q)tools/bench.sh $(BUILD)
 	$(Q)tools/bench_http.sh $(BUILD)
+	$(Q)tools/bench_rep.sh $(BUILD)
 
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux.h

@@ -18,13 +18,13 @@
 #             tools/bench_rep/).
 #   aegis     aegisd: HTTP proxy with the WAF enforcing, the reputation
 #             engine banning into XDP (native on the edge veth).
-# Knobs: BENCH_REP_SOURCES (1..250), BENCH_REP_PEERS.
+# Knobs: BENCH_REP_SOURCES (1..250), BENCH_REP_PEERS (default "fail2ban aegis").
 set -u
 
 BUILD=${1:-build}
 cd "$(dirname "$0")/.." || exit 1
 SOURCES=${BENCH_REP_SOURCES:-50}
-PEERS=${BENCH_REP_PEERS:-fail2ban}
+PEERS=${BENCH_REP_PEERS:-fail2ban aegis}
 case $SOURCES in *[!0-9]*|'') echo "bench_rep: BENCH_REP_SOURCES: 1..250" >&2; exit 2;; esac
 [ "$SOURCES" -ge 1 ] && [ "$SOURCES" -le 250 ] ||
 	{ echo "bench_rep: BENCH_REP_SOURCES: 1..250" >&2; exit 2; }
@@ -121,6 +121,69 @@ run_fail2ban() {
 	kill "$(cat "$RUN/nginx.pid")" 2>/dev/null
 }
 
+# The peers one after the other on one lab: what fail2ban left (its
+# process, its iptables DROP rules in the edge namespace) goes first.
+peer_reset() {
+	for p in $PEER_PIDS; do kill -TERM "$p" 2>/dev/null; done
+	for p in $PEER_PIDS; do wait "$p" 2>/dev/null; done
+	PEER_PIDS=""
+	ip netns exec "$EDGE" iptables -F 2>/dev/null
+	ip netns exec "$EDGE" iptables -X 2>/dev/null
+}
+
+run_aegis() {
+	[ -x "$AEGISD" ] || { echo "bench_rep: $AEGISD not built" >&2; return 1; }
+	peer_reset
+	mkdir -p "$RUN/bpf" "$RUN/state" "$RUN/www"
+	mount -t bpf bpf "$RUN/bpf" || { echo "bench_rep: cannot mount bpffs" >&2; return 1; }
+	ip netns exec "$EDGE" python3 -m http.server 8090 --bind 127.0.0.1 --directory "$RUN/www" \
+		>/dev/null 2>&1 &
+	PEER_PIDS="$PEER_PIDS $!"
+	cat > "$RUN/aegis.yaml" <<YAML
+interfaces: [ $IF_EDGE ]
+xdp_mode: native
+pin_dir: $RUN/bpf/aegis
+state_dir: $RUN/state
+log: { status_interval: 10s }
+events: { output: $RUN/aegis-events.jsonl }
+proxies:
+  - name: web
+    protocol: http
+    origin: { addresses: ["$LISTEN"], ports: $PORT_AEGIS }
+    health_check: { enabled: false }
+    http:
+      mode: enforce
+      allow_private_upstreams: true
+      bots: { block_after: 0 }
+      hosts:
+        - names: ["*"]
+          default: true
+          routes: [ { path: /, upstreams: ["http://127.0.0.1:8090"] } ]
+reputation:
+  enabled: true
+  thresholds: { throttle: 20, ban: 25 }
+  max_bans_per_sec: 1000
+  control_socket: $RUN/aegisd.sock
+YAML
+	ip netns exec "$EDGE" "$AEGISD" -c "$RUN/aegis.yaml" >"$RUN/aegisd.log" 2>&1 &
+	PEER_PIDS="$PEER_PIDS $!"
+	for _ in $(seq 600); do grep -q "running" "$RUN/aegisd.log" && break; sleep 0.1; done
+	grep -q running "$RUN/aegisd.log" && wait_port $PORT_AEGIS ||
+		{ echo "bench_rep: aegisd did not start:" >&2; tail -5 "$RUN/aegisd.log" >&2; return 1; }
+	attack $PORT_AEGIS > "$RUN/res.aegis"
+	bans=$("$AEGISCTL" -p "$RUN/bpf/aegis" ban list | grep -c reputation)
+	echo "aegis: $(cat "$RUN/res.aegis") ($bans reputation bans in XDP)"
+}
+
+# ratio A B: p99 of peer A over p99 of peer B (above 1: B dropped sooner)
+ratio() {
+	python3 -c '
+import json, sys
+a, b = (json.load(open(f))["p99_ms"] for f in sys.argv[1:3])
+print("ratio fail2ban_p99/aegis_p99: %.1f" % (a / b) if b else "ratio: aegis p99 is 0 ms")' \
+		"$RUN/res.$1" "$RUN/res.$2"
+}
+
 echo "== reputation: first attack request -> first packet dropped ($SOURCES sources) =="
 for peer in $PEERS; do
 	case $peer in
@@ -129,3 +192,4 @@ for peer in $PEERS; do
 	*) echo "bench_rep: unknown peer $peer" >&2; exit 2 ;;
 	esac
 done
+[ -s "$RUN/res.fail2ban" ] && [ -s "$RUN/res.aegis" ] && ratio fail2ban aegis
