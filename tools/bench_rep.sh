@@ -156,7 +156,7 @@ proxies:
       allow_private_upstreams: true
       bots: { block_after: 0 }
       hosts:
-        - names: ["*"]
+        - names: [bench.test]
           default: true
           routes: [ { path: /, upstreams: ["http://127.0.0.1:8090"] } ]
 reputation:
@@ -166,8 +166,13 @@ reputation:
   control_socket: $RUN/aegisd.sock
 YAML
 	ip netns exec "$EDGE" "$AEGISD" -c "$RUN/aegis.yaml" >"$RUN/aegisd.log" 2>&1 &
-	PEER_PIDS="$PEER_PIDS $!"
-	for _ in $(seq 600); do grep -q "running" "$RUN/aegisd.log" && break; sleep 0.1; done
+	apid=$!
+	PEER_PIDS="$PEER_PIDS $apid"
+	for _ in $(seq 600); do
+		grep -q "running" "$RUN/aegisd.log" && break
+		kill -0 $apid 2>/dev/null || break
+		sleep 0.1
+	done
 	grep -q running "$RUN/aegisd.log" && wait_port $PORT_AEGIS ||
 		{ echo "bench_rep: aegisd did not start:" >&2; tail -5 "$RUN/aegisd.log" >&2; return 1; }
 	attack $PORT_AEGIS > "$RUN/res.aegis"
