@@ -3,7 +3,7 @@
 # Quiet and quick when everything is already there; needs root otherwise.
 set -eu
 
-PKGS="clang llvm make gcc pkg-config libbpf-dev libxdp-dev xdp-tools bpftool
+PKGS="clang llvm libclang-rt-dev make gcc pkg-config libbpf-dev libxdp-dev xdp-tools bpftool
 liburing-dev libyaml-dev libcriterion-dev libelf-dev zlib1g-dev libssl-dev libhyperscan-dev node-llhttp libcurl4-openssl-dev
 iproute2 iputils-ping netcat-openbsd hping3 tcpdump curl wrk python3 procps kmod"
 # Peers for `make bench` only (tools/deps.sh --bench): tests never need them.
