@@ -21,6 +21,7 @@
 
 #include "engine/slots.h"
 #include <netinet/in.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -215,6 +216,12 @@ void hx_on_error(struct worker *w, struct http_conn *c, int side, const char *wh
 uint64_t hc_ud(struct worker *w, struct http_conn *c, int op, int side);
 struct http_pool *hc_pool(struct worker *w);
 extern const struct hc_io hc_ring_io;
+
+/* A proxy counter (struct http_rt's st): relaxed, counted by every worker. */
+static inline void stat_inc(atomic_uint_fast64_t *v)
+{
+	atomic_fetch_add_explicit(v, 1, memory_order_relaxed);
+}
 
 /* http_request.c: the request side */
 void hx_client_data(struct worker *w, struct http_conn *c);

@@ -34,11 +34,6 @@
 #include "engine/worker.h"
 
 
-static void stat_inc(atomic_uint_fast64_t *v)
-{
-	atomic_fetch_add_explicit(v, 1, memory_order_relaxed);
-}
-
 /* In the order a request meets them; defined below. */
 static bool reading_request(const struct http_conn *c);
 static void on_head(struct worker *w, struct http_conn *c);

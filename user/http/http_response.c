@@ -32,11 +32,6 @@
 /* Our rewritten head: the upstream's (bounded) plus the headers we set. */
 #define RESP_HEAD_MAX	(HTTP_RESP_DEF_MAX_HEAD + HTTP_MAX_RESP_HEADERS * 600)
 
-static void stat_inc(atomic_uint_fast64_t *v)
-{
-	atomic_fetch_add_explicit(v, 1, memory_order_relaxed);
-}
-
 static int relay_head(struct worker *w, struct http_conn *c)
 {
 	struct http_resp_rewrite rw = c->rt->rw;

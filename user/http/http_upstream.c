@@ -28,11 +28,6 @@
 #include "http/http_pool.h"
 #include "http/http_rt.h"
 
-static void stat_inc(atomic_uint_fast64_t *v)
-{
-	atomic_fetch_add_explicit(v, 1, memory_order_relaxed);
-}
-
 /* ---- pick ---- */
 
 void hx_pick_and_open(struct worker *w, struct http_conn *c)
