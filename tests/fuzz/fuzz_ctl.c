@@ -4,7 +4,8 @@
  * bytes, is one command line given to ctl_run() (every subcommand's
  * parser: addresses and CIDRs, durations, counts, rates, port ranges,
  * policy specs, settings). The pin directory holds no maps, so a valid
- * command stops at opening them: nothing is ever written to a map.
+ * command stops at opening them: nothing is ever written to a map, and
+ * no control socket is there to answer `rep`.
  * Checks: no crash, leak or UB; the exit status is 0, 1 or 2.
  * Built by `make fuzz`; run with -close_fd_mask=3 (it prints).
  */
@@ -18,7 +19,8 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct ctl c = { .pin_dir = "/nonexistent/aegis-fuzz-no-maps" };
+	struct ctl c = { .pin_dir = "/nonexistent/aegis-fuzz-no-maps",
+			.sock = "/nonexistent/aegis-fuzz-no-socket" };
 	char *argv[MAX_ARGS + 1], *buf;
 	int argc = 0, ret;
 

@@ -1,5 +1,3 @@
-// Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser tests/fuzz/fuzz_http_decode.c user/http/http_decode.c -o build/fuzz_http_decode
-// Run:   mkdir -p /tmp/corpus_hd && build/fuzz_http_decode -max_len=4096 -max_total_time=60 /tmp/corpus_hd
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * libFuzzer target for the request field decoders. The first byte picks the
@@ -7,7 +5,7 @@
  * outside the output, return a length within the cap, NUL-terminate, and
  * (decoders never grow input) never return more than the input length.
  * Path normalisation must be idempotent and leave no "//", "/./" or "/../".
- * Not built by the Makefile (it needs clang's libFuzzer); see above.
+ * Built by `make fuzz`.
  */
 #include <stdint.h>
 #include <stdlib.h>

@@ -1,5 +1,3 @@
-// Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser -I/usr/share/include/llhttp tests/fuzz/fuzz_http_resp.c user/http/http_head.c user/http/http_resp.c /usr/share/llhttp/llhttp.c /usr/share/llhttp/api.c /usr/share/llhttp/http.c -o build/fuzz_http_resp
-// Run:   mkdir -p /tmp/corpus_resp && build/fuzz_http_resp -max_len=4096 -max_total_time=60 /tmp/corpus_resp
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * libFuzzer target for the upstream response parser. The first input
@@ -10,7 +8,7 @@
  * exceeds the input; an accepted head has a status in 100..599 and
  * rewrites (with and without a rewrite config) to a head that starts with
  * "HTTP/1.1 " and ends in CRLFCRLF; errors are sticky and have a text.
- * Not built by the Makefile (it needs clang's libFuzzer); see above.
+ * Built by `make fuzz`.
  */
 #include <errno.h>
 #include <stdint.h>

@@ -1,12 +1,10 @@
-// Build: clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -Iinclude -Iuser tests/fuzz/fuzz_proxyproto.c user/engine/proxyproto.c -o build/fuzz_proxyproto
-// Run:   mkdir -p /tmp/corpus_pp && build/fuzz_proxyproto -max_len=512 -max_total_time=60 /tmp/corpus_pp
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * libFuzzer target for the PROXY protocol decoder. Any bytes must give
  * need-more, invalid with a reason, or a header no longer than the input;
  * a shorter prefix of a complete header must never be complete; and a
  * decoded address header must re-encode and decode to the same thing.
- * Not built by the Makefile (it needs clang's libFuzzer); see above.
+ * Built by `make fuzz`.
  */
 #include <errno.h>
 #include <netinet/in.h>

@@ -45,6 +45,8 @@ int do_rep(struct ctl *c, int argc, char **argv)
 	}
 	if (c->json)
 		args[n++] = "-j";
+	if (!c->sock)
+		c->sock = CTL_DEF_SOCKET;
 	ret = ctlsock_request(c->sock, n, args, stdout);
 	if (ret < 0)
 		return ctl_fail("cannot reach aegisd at %s: %s (is it running with "
