@@ -227,6 +227,31 @@ Test(rep, detect_mode_scores_never_acts)
 	cr_expect_eq(rep_action_of(r, &b), AEGIS_REP_NONE);
 }
 
+/* Found by the L7 flood bench: the once-a-second sweep evaluated without a
+ * report, so a would-be ban fell back to "throttle" and the next request
+ * raised it again: ban/unban events every second for each attacker. */
+Test(rep, detect_mode_would_be_ban_holds)
+{
+	struct aegis_addr a = A("198.18.0.16");
+	struct rep_info i;
+
+	hit("198.18.0.16", AEGIS_REP_IN_SMUGGLING, 3, REP_F_DETECT, SEC);
+	cr_assert_eq(detects, 2);	/* would throttle, would ban */
+	rep_tick(r, 3 * SEC);		/* sweeps, no report */
+	rep_tick(r, 5 * SEC);
+	cr_assert_eq(rep_get(r, &a, 5 * SEC, &i), 0);
+	cr_expect_eq(i.wouldbe, AEGIS_REP_BAN, "the would-be ban holds while the score does");
+	cr_expect_eq(detects, 2, "no would-be unban while the score is above the ban threshold");
+	hit("198.18.0.16", AEGIS_REP_IN_SMUGGLING, 1, REP_F_DETECT, 6 * SEC);
+	cr_expect_eq(detects, 2, "nor a second would-be ban");
+	/* Decayed below the ban threshold (half-life 10m): the would-be ban ends. */
+	rep_tick(r, 6 * SEC + 20 * 60 * SEC);
+	rep_tick(r, 6 * SEC + 20 * 60 * SEC + 2 * SEC);
+	cr_assert_eq(rep_get(r, &a, 6 * SEC + 20 * 60 * SEC + 2 * SEC, &i), 0);
+	cr_expect_lt(i.wouldbe, AEGIS_REP_SOFTBLOCK);
+	cr_expect_eq(rep_action_of(r, &a), AEGIS_REP_NONE);
+}
+
 Test(rep, via_proxy_softblock_and_protected)
 {
 	struct aegis_addr a = A("198.18.0.8"), p = A("198.18.9.9");

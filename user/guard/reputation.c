@@ -539,6 +539,12 @@ static void evaluate(struct rep *r, size_t i, bool on_report, bool new_src, uint
 		return;
 	}
 	want = held = score_action(r, e, on_report);
+	/* Not applied, a would-be block has no TTL to hold it: it lasts while
+	 * the score does, or each sweep would log an unban and the next
+	 * report a ban again. */
+	if ((!e->enforce_seen || r->cfg.detect) && !on_report &&
+	    e->wouldbe >= AEGIS_REP_SOFTBLOCK && r->cfg.ban && e->score >= r->cfg.ban)
+		want = held = (enum aegis_rep_action)e->wouldbe;
 	if (want == cur && want == e->wouldbe)
 		return;		/* the common case: nothing to say */
 	change_init(r, i, &ch);
