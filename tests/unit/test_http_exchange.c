@@ -334,3 +334,17 @@ Test(http_exchange, upgrade_tunnels_raw_bytes_both_ways)
 	cr_expect_str_eq(c->reason, "tunnel_closed");
 	conn_done(c);
 }
+
+/* It used to answer 404: "*" matched no route. */
+Test(http_exchange, options_asterisk_goes_where_slash_goes)
+{
+	struct http_conn *c = conn_new("198.18.0.13");
+
+	lo_recv(c, HC_CLIENT, "OPTIONS * HTTP/1.1\r\nHost: a.test\r\n" UA "\r\n");
+	cr_assert_eq(L.opens, 1, "an upstream is opened: %s", sent(HC_CLIENT));
+	lo_connected(c, 0);
+	cr_expect_not_null(strstr(sent(HC_UP), "OPTIONS * HTTP/1.1\r\n"), "%s", sent(HC_UP));
+	lo_recv(c, HC_UP, "HTTP/1.1 200 OK\r\nAllow: GET, OPTIONS\r\nContent-Length: 0\r\n\r\n");
+	cr_expect_eq(strncmp(sent(HC_CLIENT), "HTTP/1.1 200", 12), 0, "%s", sent(HC_CLIENT));
+	conn_done(c);
+}

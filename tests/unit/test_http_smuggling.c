@@ -66,7 +66,10 @@ static const struct scase cases[] = {
 	{ "duplicate CL differing", "POST / HTTP/1.1\r\n" H "Content-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", 400, HTTP_R_DUP_CL, 0 },
 	{ "CL list", "POST / HTTP/1.1\r\n" H "Content-Length: 3, 4\r\n\r\nabcd", 400, HTTP_R_DUP_CL, 0 },
 	{ "CL +5", "POST / HTTP/1.1\r\n" H "Content-Length: +5\r\n\r\nhello", 400, HTTP_R_BAD_CL, 0 },
-	{ "CL trailing space", "POST / HTTP/1.1\r\n" H "Content-Length: 5 \r\n\r\nhello", 400, HTTP_R_BAD_CL, 0 },
+	/* RFC 9110 5.5: OWS around a field value is not part of it */
+	{ "CL trailing space", "POST / HTTP/1.1\r\n" H "Content-Length: 5 \r\n\r\nhello", 0, 0, 1 },
+	{ "CL OWS both sides", "POST / HTTP/1.1\r\n" H "Content-Length:\t 5  \r\n\r\nhello", 0, 0, 1 },
+	{ "CL space inside", "POST / HTTP/1.1\r\n" H "Content-Length: 5 5\r\n\r\nhello", 400, HTTP_R_BAD_CL, 0 },
 	{ "CL hex", "POST / HTTP/1.1\r\n" H "Content-Length: 0x5\r\n\r\nhello", 400, HTTP_R_BAD_CL, 0 },
 	{ "CL negative", "POST / HTTP/1.1\r\n" H "Content-Length: -1\r\n\r\n", 400, HTTP_R_BAD_CL, 0 },
 	{ "CL empty", "POST / HTTP/1.1\r\n" H "Content-Length:\r\n\r\n", 400, HTTP_R_BAD_CL, 0 },
@@ -112,6 +115,14 @@ static const struct scase cases[] = {
 	{ "chunk size bare LF", "POST / HTTP/1.1\r\n" H "Transfer-Encoding: chunked\r\n\r\n5\nhello\r\n0\r\n\r\n", 400, HTTP_R_BAD_CHUNK, 0 },
 	{ "chunk ext bare LF", "POST / HTTP/1.1\r\n" H "Transfer-Encoding: chunked\r\n\r\n5;a\nb\r\nhello\r\n0\r\n\r\n", 400, HTTP_R_BAD_CHUNK, 0 },
 	{ "chunk data overrun", "POST / HTTP/1.1\r\n" H "Transfer-Encoding: chunked\r\n\r\n3\r\nhello\r\n0\r\n\r\n", 400, HTTP_R_BAD_CHUNK, 0 },
+	/* framing fields as trailers (RFC 9110 6.5.1) */
+	{ "CL in trailer", "POST / HTTP/1.1\r\n" H "Transfer-Encoding: chunked\r\n\r\n1\r\nx\r\n0\r\nContent-Length: 9\r\n\r\n", 400, HTTP_R_TRAILER_FRAMING, 0 },
+	{ "TE in trailer, mixed case", "POST / HTTP/1.1\r\n" H "Transfer-Encoding: chunked\r\n\r\n0\r\nX-A: 1\r\ntransfer-ENCODING: chunked\r\n\r\n", 400, HTTP_R_TRAILER_FRAMING, 0 },
+	{ "longer trailer name is another field", "POST / HTTP/1.1\r\n" H "Transfer-Encoding: chunked\r\n\r\n0\r\nContent-Length-X: 9\r\n\r\n", 0, 0, 1 },
+	/* refused when the request line ends, not at the header timeout */
+	{ "HTTP/0.9 request line", "GET /\r\n", 400, HTTP_R_BAD_REQUEST_LINE, 0 },
+	{ "HTTP/2.0 request line alone", "GET / HTTP/2.0\r\n", 400, HTTP_R_BAD_VERSION, 0 },
+	{ "unknown method, line alone", "BREW / HTTP/1.1\r\n", 501, HTTP_R_METHOD_UNKNOWN, 0 },
 	{ "chunk ext abuse", "POST / HTTP/1.1\r\n" H "Transfer-Encoding: chunked\r\n\r\n5;" LONG_EXT LONG_EXT LONG_EXT "\r\nhello\r\n0\r\n\r\n", 400, HTTP_R_CHUNK_EXT, 0 },
 	{ "trailer folding", "POST / HTTP/1.1\r\n" H "Transfer-Encoding: chunked\r\n\r\n0\r\nX: 1\r\n 2\r\n\r\n", 400, HTTP_R_BAD_CHUNK, 0 },
 	{ "trailer space before colon", "POST / HTTP/1.1\r\n" H "Transfer-Encoding: chunked\r\n\r\n0\r\nX : 1\r\n\r\n", 400, HTTP_R_BAD_CHUNK, 0 },

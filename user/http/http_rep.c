@@ -110,6 +110,7 @@ static int hygiene_input(enum http_reason r)
 {
 	switch (r) {
 	case HTTP_R_CL_AND_TE: case HTTP_R_DUP_CL: case HTTP_R_BAD_CL: case HTTP_R_TE_LIST:
+	case HTTP_R_TRAILER_FRAMING:
 	case HTTP_R_BAD_TE: case HTTP_R_TE_UNSUPPORTED: case HTTP_R_TE_HTTP10:
 	case HTTP_R_SPACE_BEFORE_COLON: case HTTP_R_OBS_FOLD: case HTTP_R_BARE_CR:
 	case HTTP_R_BARE_LF: case HTTP_R_HOST_DUP: case HTTP_R_AUTHORITY_MISMATCH:

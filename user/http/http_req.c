@@ -47,6 +47,7 @@ static const struct {
 	[HTTP_R_PATH_TRAVERSAL]		= { 400, "path traversal" },
 	[HTTP_R_BAD_CHUNK]		= { 400, "invalid chunked framing" },
 	[HTTP_R_CHUNK_EXT]		= { 400, "chunk extensions too long" },
+	[HTTP_R_TRAILER_FRAMING]	= { 400, "framing header in a trailer" },
 	[HTTP_R_PARSE]			= { 400, "malformed request" },
 };
 
@@ -194,6 +195,7 @@ void http_req_next(struct http_req *r)
 	http_head_reset(&r->head);
 	r->nhdrs = r->npre = 0;
 	r->in_value = false;
+	r->line_checked = false;
 	memset(&r->h, 0, sizeof(r->h));
 	memset(&r->l_method, 0, sizeof(r->l_method));
 	memset(&r->l_url, 0, sizeof(r->l_url));
@@ -270,6 +272,26 @@ static enum http_reason finish_head(struct http_req *r)
 	return HTTP_R_NONE;
 }
 
+/* The request line is judged as soon as its CRLF arrives: an HTTP/0.9
+ * "GET /" or a bad method would otherwise wait for a blank line that a
+ * 0.9 client never sends, until the header timeout answers 408. */
+static enum http_reason early_line(struct http_req *r)
+{
+	const char *lf;
+	enum http_reason why;
+
+	if (r->head.first_line || r->line_checked)
+		return HTTP_R_NONE;
+	r->line_checked = true;
+	lf = memchr(r->head.buf, '\n', r->head.len);
+	if (!lf || lf == r->head.buf)
+		return HTTP_R_NONE;	/* the byte scan saw CR before LF */
+	why = http_hyg_request_line(r, (struct http_span){ r->head.buf,
+							   (size_t)(lf - 1 - r->head.buf) });
+	memset(&r->h, 0, sizeof(r->h));	/* filled again from the whole head */
+	return why;
+}
+
 /* The head lexer's byte scan (http_head.c); a complete head goes
  * through finish_head(). Body bytes stay in the caller's buffer. */
 static enum http_feed feed_head(struct http_req *r, const void *in, size_t len,
@@ -282,7 +304,8 @@ static enum http_feed feed_head(struct http_req *r, const void *in, size_t len,
 		/* A request line longer than any allowed target cannot become valid. */
 		if (r->head.first_line && r->head.len > r->lim.max_uri + 64)
 			return fail(r, HTTP_R_URI_TOO_LONG);
-		return HTTP_FEED_MORE;
+		why = early_line(r);
+		return why ? fail(r, why) : HTTP_FEED_MORE;
 	case HTTP_HEAD_END:
 		why = finish_head(r);
 		if (why)

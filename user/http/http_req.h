@@ -100,6 +100,7 @@ enum http_reason {
 	HTTP_R_PATH_TRAVERSAL,		/* 400: escapes root or hidden dot segment */
 	HTTP_R_BAD_CHUNK,		/* 400: chunk size or framing */
 	HTTP_R_CHUNK_EXT,		/* 400: chunk extensions too long */
+	HTTP_R_TRAILER_FRAMING,		/* 400: Content-Length or Transfer-Encoding in a trailer */
 	HTTP_R_PARSE,			/* 400: llhttp refused or disagreed */
 	HTTP_R__COUNT
 };

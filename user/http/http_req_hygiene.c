@@ -277,7 +277,7 @@ static enum http_reason check_target(struct http_req *r)
 	return normalise_path(r, h->path);
 }
 
-static enum http_reason request_line(struct http_req *r, struct http_span line)
+enum http_reason http_hyg_request_line(struct http_req *r, struct http_span line)
 {
 	struct http_req_head *h = &r->h;
 	const char *p = line.p, *s = p, *eol = line.p + line.len;
@@ -341,9 +341,9 @@ static enum http_reason parse_cl(struct http_span v, uint64_t *out)
 
 	if (memchr(v.p, ',', v.len))
 		return HTTP_R_DUP_CL;
-	/* Strict: no OWS after the digits either ("5 " is refused); v is
-	 * trimmed, v.p[v.len] is still inside the head (CR at worst). */
-	if (!v.len || v.len > 18 || v.p[v.len] == ' ' || v.p[v.len] == '\t')
+	/* v is OWS-trimmed: RFC 9110 5.5 allows OWS around any field value,
+	 * so "Content-Length:  5 " is 5; what is left must be 1*DIGIT. */
+	if (!v.len || v.len > 18)
 		return HTTP_R_BAD_CL;
 	for (i = 0; i < v.len; i++) {
 		if (v.p[i] < '0' || v.p[i] > '9')
@@ -376,7 +376,7 @@ enum http_reason http_hyg_head(struct http_req *r)
 
 	http_head_lines_init(&it, &r->head);
 	http_head_line(&it, &line);
-	why = request_line(r, line);
+	why = http_hyg_request_line(r, line);
 	if (why)
 		return why;
 	while (http_head_line(&it, &line)) {
@@ -493,6 +493,28 @@ static void chunk_size_byte(struct http_req *r, unsigned char c)
 }
 
 /* The CRLF after a chunk's data, trailer lines and the final CRLF. */
+/* Enough of a trailer's name to tell the framing headers; longer names
+ * are neither. */
+static void trailer_name_byte(struct http_req *r, unsigned char c)
+{
+	if (r->tname_len < sizeof(r->tname))
+		r->tname[r->tname_len] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+	r->tname_len++;
+}
+
+/* RFC 9110 6.5.1: framing fields must not be sent as trailers. Dropping
+ * them when re-chunking would hide what the client meant; a recipient
+ * that merged them would desync: refused. */
+static bool trailer_framing(const struct http_req *r)
+{
+	static const char *const names[] = { "content-length", "transfer-encoding" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (r->tname_len == strlen(names[i]) && !memcmp(r->tname, names[i], r->tname_len))
+			return true;
+	return false;
+}
+
 static void chunk_tail_byte(struct http_req *r, unsigned char c)
 {
 	switch (r->cst) {
@@ -506,17 +528,23 @@ static void chunk_tail_byte(struct http_req *r, unsigned char c)
 			r->cst = CH_SIZE;
 		break;
 	case CH_TRAILER:
-		if (c == '\r')
+		if (c == '\r') {
 			r->cst = CH_END_LF;
-		else if (http_req_tchar(c))
+		} else if (http_req_tchar(c)) {
 			r->cst = CH_TRAILER_NAME;
-		else
+			r->tname_len = 0;
+			trailer_name_byte(r, c);
+		} else {
 			chunk_fail(r, HTTP_R_BAD_CHUNK);
+		}
 		break;
 	case CH_TRAILER_NAME:
 		if (c == ':')
-			r->cst = CH_TRAILER_VALUE;
-		else if (!http_req_tchar(c))
+			r->cst = trailer_framing(r) ? chunk_fail(r, HTTP_R_TRAILER_FRAMING)
+						    : CH_TRAILER_VALUE;
+		else if (http_req_tchar(c))
+			trailer_name_byte(r, c);
+		else
 			chunk_fail(r, HTTP_R_BAD_CHUNK);
 		break;
 	case CH_TRAILER_VALUE:

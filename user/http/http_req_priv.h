@@ -74,11 +74,16 @@ struct http_req {
 	enum chunk_state cst;
 	unsigned cdigits;
 	size_t ext_line, ext_total, trailer_bytes;
+	char tname[20];		/* a trailer's name so far, lower case */
+	size_t tname_len;
+	bool line_checked;	/* the request line passed before the head ended */
 };
 
 /* Line-level scan of the complete head in r->buf and every semantic
  * check; fills r->pre and the r->h fields that do not come from llhttp. */
 enum http_reason http_hyg_head(struct http_req *r);
+/* The request line alone (also run on it as soon as it is complete). */
+enum http_reason http_hyg_request_line(struct http_req *r, struct http_span line);
 
 /* Strict chunked-body framing over buf; body spans go to the callback.
  * Returns bytes used; sets r->st to ST_DONE or ST_ERROR when it ends. */

@@ -150,12 +150,16 @@ void hx_feed_request(struct worker *w, struct http_conn *c)
 
 /* ---- the request head ---- */
 
+/* "OPTIONS *" asks about the server as a whole (RFC 9110 9.3.7): it goes
+ * where "/" goes, its target forwarded as it came. */
 static const struct http_host *route(struct http_conn *c, const struct http_req_head *h)
 {
+	bool asterisk = h->target.len == 1 && h->target.p[0] == '*';
 	const struct http_route *r = NULL;
 	size_t hi, ri;
 	const struct http_host *host = router_match(c->rt->router, h->host.p, h->host.len,
-						    h->norm_path.p, h->norm_path.len, &r, &hi, &ri);
+						    asterisk ? "/" : h->norm_path.p,
+						    asterisk ? 1 : h->norm_path.len, &r, &hi, &ri);
 
 	c->route = host && r ? &c->rt->routes[hi][ri] : NULL;
 	return host;
