@@ -347,6 +347,15 @@ check "smuggling: a bare CR line ending gets 400" raw '
 s = conn(); rd = R(s)
 s.sendall(b"GET /smuggle-cr HTTP/1.1\rHost: a.test\r\n\r\n")
 c = rd.resp()[0]; assert c == 400, c'
+check "an HTTP/0.9 request line gets 400 at once, not 408 at the header timeout" raw '
+s = conn(); rd = R(s); t0 = time.time()
+s.sendall(b"GET /nine\r\n")
+c = rd.resp()[0]; el = time.time() - t0
+assert c == 400 and el < 1.0, (c, el)'
+check "OPTIONS * reaches the upstream (was 404: no route)" raw '
+s = conn(); rd = R(s)
+s.sendall(b"OPTIONS * HTTP/1.1\r\nHost: a.test\r\n\r\n")
+c = rd.resp()[0]; assert c != 404 and c < 500, c'
 check "the upstream never saw a smuggling attempt" sh -c "! grep -q smuggle '$RUN/A.log'"
 check "slowloris (a header byte per second): closed by timeouts.header 2s" raw '
 s = conn(); s.settimeout(1.5)
@@ -530,7 +539,10 @@ assert all(e["type"] == "access" and e["protocol"] == "http" for e in lines), li
 by = {e["path"]: e for e in lines}
 assert by["/hello"]["status"] == 200 and by["/hello"]["host"] == "a.test" and by["/hello"]["request_id"], by["/hello"]
 assert by["/die"]["status"] == 502, by["/die"]
-assert any(e["status"] == 403 and e["action"] == "block" and e["stage"] == "waf" for e in lines)' "$RUN/access.log"
+assert any(e["status"] == 403 and e["action"] == "block" and e["stage"] == "waf" for e in lines)
+# a 408 before any head parsed names the peer, never "::"
+assert any(e["status"] == 408 and e["source"].startswith("198.18.0.") for e in lines), [e for e in lines if e["status"] == 408]
+assert not [e for e in lines if e["source"] in ("::", "0.0.0.0", "")], [e for e in lines if e["source"] in ("::", "0.0.0.0", "")][:2]' "$RUN/access.log"
 
 kill -TERM "$DPID"
 rc=0

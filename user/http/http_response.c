@@ -265,9 +265,14 @@ static void access_line(struct http_conn *c, struct json *j, uint64_t now_ms)
 	const struct http_req_head *h = http_req_head(c->req);
 	const struct http_span none = { "", 0 };
 	char ts[40], src[ADDR_STRLEN], up[ADDR_STRLEN + 8] = "";
+	struct aegis_addr who = c->client;
 
+	/* Before a head parsed (a header timeout's 408), the peer is the
+	 * source: c->client is learned from the head and was still "::". */
+	if (!h)
+		proxy_addr_of(&c->peer, &who);
 	log_timestamp(ts, sizeof(ts));
-	proxy_log_addr(&c->client, c->px->cfg.access_log.mask_ips, src, sizeof(src));
+	proxy_log_addr(&who, c->px->cfg.access_log.mask_ips, src, sizeof(src));
 	if (c->up_len) {
 		struct aegis_addr a;
 
