@@ -82,8 +82,10 @@ def hold(src):
     if not s.recv(4096).startswith(b"HTTP/1.1 200"):
         print(json.dumps({"hold": "first request failed"}))
         return
+    # The attack runs beside the wait: once banned, waf()'s next connect
+    # times out in XDP, and that must not count as the close delay.
     t0 = time.monotonic()
-    waf(src)
+    threading.Thread(target=waf, args=(src,), daemon=True).start()
     try:
         while s.recv(4096):
             pass
