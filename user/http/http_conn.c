@@ -175,6 +175,24 @@ static void scratch_put(struct worker *w, struct proxy *px)
 	}
 }
 
+/* A draining proxy's scratch that no connection here uses goes now: it
+ * holds a proxy reference, and the drain waits for the last one. */
+static void scratch_drop_unused(struct worker *w, struct proxy *px)
+{
+	struct http_workset *t = w->http;
+
+	for (size_t i = 0; i < t->n_scr; i++) {
+		struct scratch_ent *e = &t->scr[i];
+
+		if (e->px != px || e->users)
+			continue;
+		http_guard_scratch_free(e->s);
+		proxy_put(e->px);
+		t->scr[i] = t->scr[--t->n_scr];
+		return;
+	}
+}
+
 static char *ring_scratch(struct worker *w, size_t cap)
 {
 	struct http_workset *t = w->http;
@@ -662,6 +680,8 @@ static void http_drain(struct worker *w, struct proxy *px)
 		hc_arm_timer(w, c);
 		maybe_free(w, c);
 	}
+	if (t)
+		scratch_drop_unused(w, px);
 }
 
 static void http_close_all(struct worker *w, const char *reason)
