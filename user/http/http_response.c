@@ -255,7 +255,8 @@ static void put_span(struct json *j, const char *key, struct http_span s, size_t
 	char buf[1024];
 	size_t n = s.len < max && s.len < sizeof(buf) ? s.len : (max < sizeof(buf) ? max : sizeof(buf) - 1);
 
-	memcpy(buf, s.p, n);
+	if (n)	/* an empty span may carry no pointer (OPTIONS *'s path) */
+		memcpy(buf, s.p, n);
 	buf[n] = '\0';
 	json_kstr(j, key, buf);
 }
