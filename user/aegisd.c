@@ -53,6 +53,7 @@ struct daemon {
 	struct shield shield;
 	struct events events;
 	bool events_on;
+	bool xdp;		/* interfaces configured: the XDP plane runs */
 	int epfd, sigfd, inofd, tickfd, debfd;
 	uint64_t ticks;
 	struct aegis_counter last[AEGIS_STAT_MAX];
@@ -162,6 +163,17 @@ static void restore_state(struct daemon *d)
 			 "");
 }
 
+/* Proxy-only mode: no XDP counters to read. */
+static void status_line_l7(struct daemon *d)
+{
+	char px[384] = "", rp[256];
+
+	if (d->ps.n_workers)
+		proxy_set_status(&d->ps, px, sizeof(px));
+	rep_service_status(d->rep, rp, sizeof(rp));
+	log_info("status: xdp=off%s%s", px, rp);
+}
+
 static void status_line(struct daemon *d)
 {
 	struct aegis_counter now[AEGIS_STAT_MAX];
@@ -170,6 +182,10 @@ static void status_line(struct daemon *d)
 	char top[128] = "";
 	uint64_t top_n = 0;
 
+	if (!d->xdp) {
+		status_line_l7(d);
+		return;
+	}
 	if (maps_stats_read(&d->loader.maps, now) || maps_errors_read(&d->loader.maps, errs))
 		return;
 	for (int i = 0; i < AEGIS_STAT_MAX; i++) {
@@ -219,16 +235,45 @@ static void warn_restart_only(const struct aegis_config *o, const struct aegis_c
 			 "events.output changes take effect after a restart");
 }
 
+/* No interfaces (proxy-only mode): what only XDP enforces is refused,
+ * never accepted and left undone. */
+static int config_l7_only(const struct aegis_config *cfg, char *err, size_t errlen)
+{
+	const char *what = NULL;
+	const char *file = cfg->path;
+	int line = 0;
+
+	if (cfg->n_policies)
+		what = "policies", line = cfg->policies[0].line;
+	else if (cfg->n_allow)
+		what = "allow", line = cfg->allow[0].line;
+	else if (cfg->n_deny)
+		what = "deny", line = cfg->deny[0].line;
+	for (size_t i = 0; !what && i < cfg->n_proxies; i++)
+		if (cfg->proxies[i].has_xdp) {
+			what = "a proxy's xdp: block";
+			file = cfg->proxies[i].file[0] ? cfg->proxies[i].file : cfg->path;
+			line = cfg->proxies[i].xdp.line;
+		}
+	if (!what)
+		return 0;
+	errbuf_set(err, errlen, "%s:%d: %s need an XDP interface; no interfaces are configured "
+		   "(proxy-only mode): add interfaces: or remove it", file, line, what);
+	return -EINVAL;
+}
+
 /* What a start requires beyond config_load(); a reload requires the same,
  * so an empty or half-written file never replaces a running config. */
 static int config_runnable(const struct aegis_config *cfg, char *err, size_t errlen)
 {
-	if (!cfg->n_ifaces) {
-		errbuf_set(err, errlen, "%s: no interfaces configured (interfaces: [eth0]); "
-			 "empty or truncated file?", cfg->path);
+	if (cfg->n_ifaces)
+		return 0;
+	if (!cfg->n_proxies) {
+		errbuf_set(err, errlen, "%s: no interfaces and no proxies configured: nothing to "
+			 "run (empty or truncated file?)", cfg->path);
 		return -EINVAL;
 	}
-	return 0;
+	return config_l7_only(cfg, err, errlen);
 }
 
 static void reload(struct daemon *d, const char *why)
@@ -244,6 +289,12 @@ static void reload(struct daemon *d, const char *why)
 	ret = config_load(d->config_path, &next, err, sizeof(err));
 	if (!ret && (ret = config_runnable(next, err, sizeof(err))))
 		config_free(next);
+	else if (!ret && d->xdp && !next->n_ifaces) {
+		errbuf_set(err, sizeof(err), "%s: no interfaces: leaving the XDP plane needs a "
+			   "restart (empty or truncated file?)", next->path);
+		config_free(next);
+		ret = -EINVAL;
+	}
 	if (ret) {
 		log_error("reload (%s) rejected, running config unchanged: %s", why, err);
 		return;
@@ -254,7 +305,7 @@ static void reload(struct daemon *d, const char *why)
 	next->engine = d->cfg->engine;
 	snprintf(next->pin_dir, sizeof(next->pin_dir), "%s", d->cfg->pin_dir);
 	snprintf(next->state_dir, sizeof(next->state_dir), "%s", d->cfg->state_dir);
-	ret = shield_apply(&d->shield, next, err, sizeof(err));
+	ret = d->xdp ? shield_apply(&d->shield, next, err, sizeof(err)) : 0;
 	if (ret) {
 		log_error("reload (%s): applying failed: %s", why, err);
 		config_free(next);
@@ -371,7 +422,7 @@ static void on_tick(struct daemon *d)
 	}
 	if (d->cfg->status_interval_s && d->ticks % d->cfg->status_interval_s == 0)
 		status_line(d);
-	if (d->ticks % STATE_SAVE_EVERY_S == 0) {
+	if (d->xdp && d->ticks % STATE_SAVE_EVERY_S == 0) {
 		int swept = maps_ban_sweep(&d->loader.maps);
 
 		if (swept > 0)
@@ -431,7 +482,8 @@ static int setup_fds(struct daemon *d)
 	return watch_config(d);
 }
 
-static int start(struct daemon *d)
+/* The XDP plane: attach, restore the bans, apply lists and policies. */
+static int start_xdp(struct daemon *d)
 {
 	char err[1024];
 	int ret;
@@ -444,10 +496,19 @@ static int start(struct daemon *d)
 	restore_state(d);
 	shield_init(&d->shield, &d->loader.maps);
 	ret = shield_apply(&d->shield, d->cfg, err, sizeof(err));
-	if (ret) {
+	if (ret)
 		log_error("applying %s: %s", d->config_path, err);
+	return ret;
+}
+
+static int start(struct daemon *d)
+{
+	char err[1024];
+	int ret;
+
+	d->xdp = d->cfg->n_ifaces > 0;
+	if (d->xdp && (ret = start_xdp(d)))
 		return ret;
-	}
 	ret = events_open(&d->events, d->loader.maps.fd[MAPS_EVENTS], d->cfg->events.output,
 			  d->cfg->events.summary);
 	if (ret) {
@@ -456,24 +517,29 @@ static int start(struct daemon *d)
 		return ret;
 	}
 	d->events_on = true;
-	ret = epoll_add(d->epfd, events_fd(&d->events), EV_RING);
-	if (ret)
+	if (d->xdp && epoll_add(d->epfd, events_fd(&d->events), EV_RING))
 		return -errno;
 	ret = proxy_set_start(&d->ps, d->cfg, err, sizeof(err));
 	if (ret) {
 		log_error("proxies: %s", err);
 		return ret;
 	}
-	ret = rep_service_start(&d->rep, d->cfg, &d->loader.maps, d->ps.n_workers,
-				d->events.out, err, sizeof(err));
+	ret = rep_service_start(&d->rep, d->cfg, d->xdp ? &d->loader.maps : NULL,
+				d->ps.n_workers, d->events.out, err, sizeof(err));
 	if (ret) {
 		log_error("%s", err);
 		return ret;
 	}
-	events_set_hook(&d->events, rep_service_xdp_event, d->rep);
+	if (d->xdp)
+		events_set_hook(&d->events, rep_service_xdp_event, d->rep);
 	engine_rep_set(rep_service_rep(d->rep), (enum engine_rep_softblock)d->cfg->rep.softblock);
 	if (d->rep && epoll_add(d->epfd, rep_service_fd(d->rep), EV_REP))
 		return -errno;
+	if (!d->xdp) {
+		log_info("aegisd %s running: no interfaces (proxy-only mode: XDP plane off, "
+			 "bans enforced at L7), %zu proxies", AEGIS_VERSION, d->cfg->n_proxies);
+		return 0;
+	}
 	maps_stats_read(&d->loader.maps, d->last);
 	log_info("aegisd %s running: %zu interfaces, %zu policies, pins in %s", AEGIS_VERSION,
 		 d->cfg->n_ifaces, d->cfg->n_policies, d->cfg->pin_dir);
@@ -517,6 +583,7 @@ int main(int argc, char **argv)
 	char err[1024];
 	int ret;
 
+	maps_init_none(&d.loader.maps);	/* loader_stop() closes them even if never started */
 	if (parse_args(&d, argc, argv, &check))
 		return 2;
 	if (config_load(d.config_path, &d.cfg, err, sizeof(err))) {
@@ -529,9 +596,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (check) {
-		printf("%s: valid (%zu interfaces, %zu policies, %zu allow, %zu deny)\n",
-		       d.config_path, d.cfg->n_ifaces, d.cfg->n_policies, d.cfg->n_allow,
-		       d.cfg->n_deny);
+		printf("%s: valid (%zu interfaces%s, %zu policies, %zu allow, %zu deny)\n",
+		       d.config_path, d.cfg->n_ifaces, d.cfg->n_ifaces ? "" : ": proxy-only mode",
+		       d.cfg->n_policies, d.cfg->n_allow, d.cfg->n_deny);
 		config_free(d.cfg);
 		return 0;
 	}
