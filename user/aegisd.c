@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <bpf/libbpf.h>
+#include <systemd/sd-daemon.h>
 #include <xdp/libxdp.h>
 
 #include "config/config.h"
@@ -276,6 +277,17 @@ static int config_runnable(const struct aegis_config *cfg, char *err, size_t err
 	return config_l7_only(cfg, err, errlen);
 }
 
+/* systemd (Type=notify): a reload is under way until the next READY=1.
+ * Without NOTIFY_SOCKET every sd_notify() is a no-op. */
+static void notify_reloading(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
+		   (unsigned long long)ts.tv_sec * 1000000ull + (unsigned long long)ts.tv_nsec / 1000);
+}
+
 static void reload(struct daemon *d, const char *why)
 {
 	struct aegis_config *next;
@@ -286,6 +298,7 @@ static void reload(struct daemon *d, const char *why)
 		log_warn("reload (%s) ignored: stopping", why);
 		return;
 	}
+	notify_reloading();
 	ret = config_load(d->config_path, &next, err, sizeof(err));
 	if (!ret && (ret = config_runnable(next, err, sizeof(err))))
 		config_free(next);
@@ -297,6 +310,7 @@ static void reload(struct daemon *d, const char *why)
 	}
 	if (ret) {
 		log_error("reload (%s) rejected, running config unchanged: %s", why, err);
+		sd_notify(0, "READY=1\nSTATUS=reload rejected, running config unchanged");
 		return;
 	}
 	warn_restart_only(d->cfg, next);
@@ -308,6 +322,7 @@ static void reload(struct daemon *d, const char *why)
 	ret = d->xdp ? shield_apply(&d->shield, next, err, sizeof(err)) : 0;
 	if (ret) {
 		log_error("reload (%s): applying failed: %s", why, err);
+		sd_notify(0, "READY=1\nSTATUS=reload failed, running config unchanged");
 		config_free(next);
 		return;
 	}
@@ -327,6 +342,8 @@ static void reload(struct daemon *d, const char *why)
 	d->cfg = next;
 	log_info("reloaded %s (%s): %zu policies, %zu proxies, %zu allow, %zu deny",
 		 d->config_path, why, next->n_policies, next->n_proxies, next->n_allow, next->n_deny);
+	sd_notifyf(0, "READY=1\nSTATUS=running: %zu policies, %zu proxies", next->n_policies,
+		   next->n_proxies);
 }
 
 static int watch_config(struct daemon *d)
@@ -374,6 +391,7 @@ static void begin_drain(struct daemon *d)
 		if (d->cfg->proxies[i].drain_timeout_ms > longest)
 			longest = d->cfg->proxies[i].drain_timeout_ms;
 	d->draining = true;
+	sd_notify(0, "STOPPING=1");
 	d->drain_until_ticks = d->ticks + longest / 1000 + 2;
 	proxy_set_drain_all(&d->ps);
 	if (!proxy_set_busy(&d->ps))
@@ -617,8 +635,12 @@ int main(int argc, char **argv)
 		log_error("setup: %s", strerror(-ret));
 	if (!ret)
 		ret = start(&d);
-	if (!ret)
+	if (!ret) {
+		sd_notifyf(0, "READY=1\nSTATUS=running: %zu interfaces, %zu policies, %zu proxies",
+			   d.cfg->n_ifaces, d.cfg->n_policies, d.cfg->n_proxies);
 		ret = run_loop(&d);
+	}
+	sd_notify(0, "STOPPING=1");
 	if (d.loader.n_ifaces)
 		save_state(&d);
 	proxy_set_stop(&d.ps);
