@@ -21,7 +21,7 @@ WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
 override CFLAGS += -std=gnu11 $(WARN) -Iinclude -Iuser -I$(BUILD) -D_GNU_SOURCE \
 	-I$(LLHTTP_INC)
-LDLIBS   := -lbpf -lxdp -luring -lelf -lz -lyaml -lhs -lcurl -lpthread -lm
+LDLIBS   := -lbpf -lxdp -luring -lelf -lz -lyaml -lhs -lcurl -lsystemd -lpthread -lm
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) \
 	      -I. -Iinclude -Ibpf $(WARN)
 
@@ -35,7 +35,7 @@ endif
 
 .DELETE_ON_ERROR:
 .PHONY: all bpf user tests test check test-unit test-bpf test-integration \
-	sanitize run bench deps vmlinux clean install fuzz fuzz-bins fuzz-long
+	sanitize run bench deps vmlinux clean install uninstall fuzz fuzz-bins fuzz-long
 
 BPF_OBJ  := $(BUILD)/aegis.bpf.o
 SKEL     := $(BUILD)/aegis.skel.h
@@ -177,19 +177,37 @@ bench: all
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux.h
 
-PREFIX  ?= /usr/local
-DESTDIR ?=
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+SYSCONFDIR ?= /etc
+UNITDIR   ?= $(PREFIX)/lib/systemd/system
+SBINDIR   := $(PREFIX)/sbin
+MAN8DIR   := $(PREFIX)/share/man/man8
 # The XDP object is embedded in aegisd (skeleton); aegis.bpf.o is installed
-# too for `ip link` and xdp-loader.
+# too for `ip link` and xdp-loader. An existing aegis.yaml is never replaced.
 install: all
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/lib/aegis \
-		$(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)/etc/aegis/presets
-	install -m 0755 $(PROGS) $(DESTDIR)$(PREFIX)/sbin/
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(PREFIX)/lib/aegis $(DESTDIR)$(MAN8DIR) \
+		$(DESTDIR)$(SYSCONFDIR)/aegis/presets $(DESTDIR)$(UNITDIR) \
+		$(DESTDIR)$(SYSCONFDIR)/logrotate.d
+	install -d -m 0750 $(DESTDIR)/var/lib/aegis $(DESTDIR)/var/log/aegis
+	install -m 0755 $(PROGS) $(DESTDIR)$(SBINDIR)/
 	install -m 0644 $(BPF_OBJ) $(DESTDIR)$(PREFIX)/lib/aegis/
-	install -m 0644 docs/aegisctl.8 docs/aegisd.8 $(DESTDIR)$(PREFIX)/share/man/man8/
-	install -m 0644 configs/presets/*.yaml $(DESTDIR)/etc/aegis/presets/
-	[ -e $(DESTDIR)/etc/aegis/aegis.yaml ] || \
-		install -m 0644 configs/aegis.yaml $(DESTDIR)/etc/aegis/aegis.yaml
+	install -m 0644 docs/aegisctl.8 docs/aegisd.8 $(DESTDIR)$(MAN8DIR)/
+	install -m 0644 configs/presets/*.yaml $(DESTDIR)$(SYSCONFDIR)/aegis/presets/
+	[ -e $(DESTDIR)$(SYSCONFDIR)/aegis/aegis.yaml ] || \
+		install -m 0640 configs/aegis.yaml $(DESTDIR)$(SYSCONFDIR)/aegis/aegis.yaml
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		packaging/aegisd.service.in > $(DESTDIR)$(UNITDIR)/aegisd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/aegisd.service
+	install -m 0644 packaging/aegis.logrotate $(DESTDIR)$(SYSCONFDIR)/logrotate.d/aegis
+
+# Keeps $(SYSCONFDIR)/aegis and /var/lib/aegis (configuration and bans).
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/aegisd $(DESTDIR)$(SBINDIR)/aegisctl \
+		$(DESTDIR)$(PREFIX)/lib/aegis/aegis.bpf.o \
+		$(DESTDIR)$(MAN8DIR)/aegisd.8 $(DESTDIR)$(MAN8DIR)/aegisctl.8 \
+		$(DESTDIR)$(UNITDIR)/aegisd.service $(DESTDIR)$(SYSCONFDIR)/logrotate.d/aegis
+	-rmdir $(DESTDIR)$(PREFIX)/lib/aegis 2>/dev/null
 
 clean:
 	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-fuzz

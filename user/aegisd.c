@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include <bpf/libbpf.h>
+#include <systemd/sd-daemon.h>
 #include <xdp/libxdp.h>
 
 #include "config/config.h"
@@ -53,6 +54,7 @@ struct daemon {
 	struct shield shield;
 	struct events events;
 	bool events_on;
+	bool xdp;		/* interfaces configured: the XDP plane runs */
 	int epfd, sigfd, inofd, tickfd, debfd;
 	uint64_t ticks;
 	struct aegis_counter last[AEGIS_STAT_MAX];
@@ -162,6 +164,17 @@ static void restore_state(struct daemon *d)
 			 "");
 }
 
+/* Proxy-only mode: no XDP counters to read. */
+static void status_line_l7(struct daemon *d)
+{
+	char px[384] = "", rp[256];
+
+	if (d->ps.n_workers)
+		proxy_set_status(&d->ps, px, sizeof(px));
+	rep_service_status(d->rep, rp, sizeof(rp));
+	log_info("status: xdp=off%s%s", px, rp);
+}
+
 static void status_line(struct daemon *d)
 {
 	struct aegis_counter now[AEGIS_STAT_MAX];
@@ -170,6 +183,10 @@ static void status_line(struct daemon *d)
 	char top[128] = "";
 	uint64_t top_n = 0;
 
+	if (!d->xdp) {
+		status_line_l7(d);
+		return;
+	}
 	if (maps_stats_read(&d->loader.maps, now) || maps_errors_read(&d->loader.maps, errs))
 		return;
 	for (int i = 0; i < AEGIS_STAT_MAX; i++) {
@@ -219,16 +236,56 @@ static void warn_restart_only(const struct aegis_config *o, const struct aegis_c
 			 "events.output changes take effect after a restart");
 }
 
+/* No interfaces (proxy-only mode): what only XDP enforces is refused,
+ * never accepted and left undone. */
+static int config_l7_only(const struct aegis_config *cfg, char *err, size_t errlen)
+{
+	const char *what = NULL;
+	const char *file = cfg->path;
+	int line = 0;
+
+	if (cfg->n_policies)
+		what = "policies", line = cfg->policies[0].line;
+	else if (cfg->n_allow)
+		what = "allow", line = cfg->allow[0].line;
+	else if (cfg->n_deny)
+		what = "deny", line = cfg->deny[0].line;
+	for (size_t i = 0; !what && i < cfg->n_proxies; i++)
+		if (cfg->proxies[i].has_xdp) {
+			what = "a proxy's xdp: block";
+			file = cfg->proxies[i].file[0] ? cfg->proxies[i].file : cfg->path;
+			line = cfg->proxies[i].xdp.line;
+		}
+	if (!what)
+		return 0;
+	errbuf_set(err, errlen, "%s:%d: %s need an XDP interface; no interfaces are configured "
+		   "(proxy-only mode): add interfaces: or remove it", file, line, what);
+	return -EINVAL;
+}
+
 /* What a start requires beyond config_load(); a reload requires the same,
  * so an empty or half-written file never replaces a running config. */
 static int config_runnable(const struct aegis_config *cfg, char *err, size_t errlen)
 {
-	if (!cfg->n_ifaces) {
-		errbuf_set(err, errlen, "%s: no interfaces configured (interfaces: [eth0]); "
-			 "empty or truncated file?", cfg->path);
+	if (cfg->n_ifaces)
+		return 0;
+	if (!cfg->n_proxies) {
+		errbuf_set(err, errlen, "%s: no interfaces and no proxies configured: nothing to "
+			 "run (empty or truncated file?)", cfg->path);
 		return -EINVAL;
 	}
-	return 0;
+	return config_l7_only(cfg, err, errlen);
+}
+
+/* systemd (Type=notify): a reload is under way until the next READY=1.
+ * Without NOTIFY_SOCKET every sd_notify() is a no-op. */
+static void notify_reloading(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
+		   (unsigned long long)ts.tv_sec * 1000000ull + (unsigned long long)ts.tv_nsec / 1000);
 }
 
 static void reload(struct daemon *d, const char *why)
@@ -241,11 +298,19 @@ static void reload(struct daemon *d, const char *why)
 		log_warn("reload (%s) ignored: stopping", why);
 		return;
 	}
+	notify_reloading();
 	ret = config_load(d->config_path, &next, err, sizeof(err));
 	if (!ret && (ret = config_runnable(next, err, sizeof(err))))
 		config_free(next);
+	else if (!ret && d->xdp && !next->n_ifaces) {
+		errbuf_set(err, sizeof(err), "%s: no interfaces: leaving the XDP plane needs a "
+			   "restart (empty or truncated file?)", next->path);
+		config_free(next);
+		ret = -EINVAL;
+	}
 	if (ret) {
 		log_error("reload (%s) rejected, running config unchanged: %s", why, err);
+		sd_notify(0, "READY=1\nSTATUS=reload rejected, running config unchanged");
 		return;
 	}
 	warn_restart_only(d->cfg, next);
@@ -254,9 +319,10 @@ static void reload(struct daemon *d, const char *why)
 	next->engine = d->cfg->engine;
 	snprintf(next->pin_dir, sizeof(next->pin_dir), "%s", d->cfg->pin_dir);
 	snprintf(next->state_dir, sizeof(next->state_dir), "%s", d->cfg->state_dir);
-	ret = shield_apply(&d->shield, next, err, sizeof(err));
+	ret = d->xdp ? shield_apply(&d->shield, next, err, sizeof(err)) : 0;
 	if (ret) {
 		log_error("reload (%s): applying failed: %s", why, err);
+		sd_notify(0, "READY=1\nSTATUS=reload failed, running config unchanged");
 		config_free(next);
 		return;
 	}
@@ -276,6 +342,8 @@ static void reload(struct daemon *d, const char *why)
 	d->cfg = next;
 	log_info("reloaded %s (%s): %zu policies, %zu proxies, %zu allow, %zu deny",
 		 d->config_path, why, next->n_policies, next->n_proxies, next->n_allow, next->n_deny);
+	sd_notifyf(0, "READY=1\nSTATUS=running: %zu policies, %zu proxies", next->n_policies,
+		   next->n_proxies);
 }
 
 static int watch_config(struct daemon *d)
@@ -323,6 +391,7 @@ static void begin_drain(struct daemon *d)
 		if (d->cfg->proxies[i].drain_timeout_ms > longest)
 			longest = d->cfg->proxies[i].drain_timeout_ms;
 	d->draining = true;
+	sd_notify(0, "STOPPING=1");
 	d->drain_until_ticks = d->ticks + longest / 1000 + 2;
 	proxy_set_drain_all(&d->ps);
 	if (!proxy_set_busy(&d->ps))
@@ -371,7 +440,7 @@ static void on_tick(struct daemon *d)
 	}
 	if (d->cfg->status_interval_s && d->ticks % d->cfg->status_interval_s == 0)
 		status_line(d);
-	if (d->ticks % STATE_SAVE_EVERY_S == 0) {
+	if (d->xdp && d->ticks % STATE_SAVE_EVERY_S == 0) {
 		int swept = maps_ban_sweep(&d->loader.maps);
 
 		if (swept > 0)
@@ -431,7 +500,8 @@ static int setup_fds(struct daemon *d)
 	return watch_config(d);
 }
 
-static int start(struct daemon *d)
+/* The XDP plane: attach, restore the bans, apply lists and policies. */
+static int start_xdp(struct daemon *d)
 {
 	char err[1024];
 	int ret;
@@ -444,10 +514,19 @@ static int start(struct daemon *d)
 	restore_state(d);
 	shield_init(&d->shield, &d->loader.maps);
 	ret = shield_apply(&d->shield, d->cfg, err, sizeof(err));
-	if (ret) {
+	if (ret)
 		log_error("applying %s: %s", d->config_path, err);
+	return ret;
+}
+
+static int start(struct daemon *d)
+{
+	char err[1024];
+	int ret;
+
+	d->xdp = d->cfg->n_ifaces > 0;
+	if (d->xdp && (ret = start_xdp(d)))
 		return ret;
-	}
 	ret = events_open(&d->events, d->loader.maps.fd[MAPS_EVENTS], d->cfg->events.output,
 			  d->cfg->events.summary);
 	if (ret) {
@@ -456,24 +535,29 @@ static int start(struct daemon *d)
 		return ret;
 	}
 	d->events_on = true;
-	ret = epoll_add(d->epfd, events_fd(&d->events), EV_RING);
-	if (ret)
+	if (d->xdp && epoll_add(d->epfd, events_fd(&d->events), EV_RING))
 		return -errno;
 	ret = proxy_set_start(&d->ps, d->cfg, err, sizeof(err));
 	if (ret) {
 		log_error("proxies: %s", err);
 		return ret;
 	}
-	ret = rep_service_start(&d->rep, d->cfg, &d->loader.maps, d->ps.n_workers,
-				d->events.out, err, sizeof(err));
+	ret = rep_service_start(&d->rep, d->cfg, d->xdp ? &d->loader.maps : NULL,
+				d->ps.n_workers, d->events.out, err, sizeof(err));
 	if (ret) {
 		log_error("%s", err);
 		return ret;
 	}
-	events_set_hook(&d->events, rep_service_xdp_event, d->rep);
+	if (d->xdp)
+		events_set_hook(&d->events, rep_service_xdp_event, d->rep);
 	engine_rep_set(rep_service_rep(d->rep), (enum engine_rep_softblock)d->cfg->rep.softblock);
 	if (d->rep && epoll_add(d->epfd, rep_service_fd(d->rep), EV_REP))
 		return -errno;
+	if (!d->xdp) {
+		log_info("aegisd %s running: no interfaces (proxy-only mode: XDP plane off, "
+			 "bans enforced at L7), %zu proxies", AEGIS_VERSION, d->cfg->n_proxies);
+		return 0;
+	}
 	maps_stats_read(&d->loader.maps, d->last);
 	log_info("aegisd %s running: %zu interfaces, %zu policies, pins in %s", AEGIS_VERSION,
 		 d->cfg->n_ifaces, d->cfg->n_policies, d->cfg->pin_dir);
@@ -517,6 +601,7 @@ int main(int argc, char **argv)
 	char err[1024];
 	int ret;
 
+	maps_init_none(&d.loader.maps);	/* loader_stop() closes them even if never started */
 	if (parse_args(&d, argc, argv, &check))
 		return 2;
 	if (config_load(d.config_path, &d.cfg, err, sizeof(err))) {
@@ -529,9 +614,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (check) {
-		printf("%s: valid (%zu interfaces, %zu policies, %zu allow, %zu deny)\n",
-		       d.config_path, d.cfg->n_ifaces, d.cfg->n_policies, d.cfg->n_allow,
-		       d.cfg->n_deny);
+		printf("%s: valid (%zu interfaces%s, %zu policies, %zu allow, %zu deny)\n",
+		       d.config_path, d.cfg->n_ifaces, d.cfg->n_ifaces ? "" : ": proxy-only mode",
+		       d.cfg->n_policies, d.cfg->n_allow, d.cfg->n_deny);
 		config_free(d.cfg);
 		return 0;
 	}
@@ -550,8 +635,12 @@ int main(int argc, char **argv)
 		log_error("setup: %s", strerror(-ret));
 	if (!ret)
 		ret = start(&d);
-	if (!ret)
+	if (!ret) {
+		sd_notifyf(0, "READY=1\nSTATUS=running: %zu interfaces, %zu policies, %zu proxies",
+			   d.cfg->n_ifaces, d.cfg->n_policies, d.cfg->n_proxies);
 		ret = run_loop(&d);
+	}
+	sd_notify(0, "STOPPING=1");
 	if (d.loader.n_ifaces)
 		save_state(&d);
 	proxy_set_stop(&d.ps);

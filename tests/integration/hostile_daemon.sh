@@ -96,7 +96,7 @@ pass "a directory in the state file's place is logged at load"
 n=$(grep -c "reload (file changed) rejected" "$LOG")
 : > "$CFG"
 wait_log "$n" "reload (file changed) rejected" || fail "empty config: no rejection logged"
-grep "reload (file changed) rejected" "$LOG" | tail -1 | grep -q "no interfaces configured" ||
+grep "reload (file changed) rejected" "$LOG" | tail -1 | grep -q "no interfaces and no proxies configured" ||
 	fail "empty config: rejection does not say why"
 ctl policy show | grep -q "9000-9001" || fail "empty config removed the policy"
 # Truncated mid-line, then SIGHUP: rejected with file:line.

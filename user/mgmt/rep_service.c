@@ -37,6 +37,8 @@ struct rep_service {
 	size_t n_allow;
 	struct aegis_addr *ups;		/* upstreams: never banned */
 	size_t n_ups;
+	bool xdp;			/* false: no interfaces, bans held at L7 only */
+	struct aegis_maps nomaps;	/* the bans writer's maps when !xdp */
 };
 
 static uint64_t mono_ns(void)
@@ -94,7 +96,7 @@ static const char *change_word(const struct rep_change *ch)
 }
 
 static void write_change(FILE *f, const struct rep_change *ch, const char *type,
-			 uint32_t threshold)
+			 uint32_t threshold, bool xdp)
 {
 	char ts[40], src[ADDR_STRLEN], grp[ADDR_STRLEN];
 	struct aegis_lpm_key k = { .prefixlen = ch->prefixlen, .addr = ch->key };
@@ -117,6 +119,8 @@ static void write_change(FILE *f, const struct rep_change *ch, const char *type,
 	if (ch->to >= AEGIS_REP_SOFTBLOCK && !ch->detect && !ch->protected_src) {
 		json_ku64(&j, "ttl_s", ch->ttl_s);
 		json_ku64(&j, "offences", ch->offences);
+		if (ch->to == AEGIS_REP_BAN)
+			json_kstr(&j, "enforced", xdp ? "xdp" : "l7");
 	}
 	json_key(&j, "top");
 	json_arr_open(&j);
@@ -141,7 +145,7 @@ static void alert(struct rep_service *s, const struct rep_change *ch, uint32_t t
 	f = open_memstream(&json, &len);
 	if (!f)
 		return;
-	write_change(f, ch, "reputation", threshold);
+	write_change(f, ch, "reputation", threshold, s->xdp);
 	fclose(f);
 	if (len && json[len - 1] == '\n')
 		json[len - 1] = '\0';
@@ -168,10 +172,14 @@ static void on_change(const struct rep_change *ch, void *ctx)
 	struct rep_service *s = ctx;
 
 	if (ch->from != ch->to || ch->protected_src)
-		write_change(s->ev, ch, "reputation", 0);
+		write_change(s->ev, ch, "reputation", 0, s->xdp);
 	if (ch->detect || ch->protected_src)
 		return;
-	if (ch->to == AEGIS_REP_BAN) {
+	if (ch->to == AEGIS_REP_BAN && !s->xdp) {
+		/* No XDP plane: the L7 fast reject (rep_softblocked) holds it. */
+		if (ch->from != ch->to)
+			alert(s, ch, 0);
+	} else if (ch->to == AEGIS_REP_BAN) {
 		struct rep_ban_req q = { .addr = ch->src, .ttl_s = ch->ttl_s, .score = ch->score,
 					 .top = ch->n_top ? ch->top[0] : AEGIS_REP_IN_XDP_OTHER };
 
@@ -179,7 +187,7 @@ static void on_change(const struct rep_change *ch, void *ctx)
 			log_warn("reputation: ban queue full, ban of a source deferred to its next report");
 		if (ch->from != ch->to)
 			alert(s, ch, 0);
-	} else if (ch->from == AEGIS_REP_BAN) {
+	} else if (ch->from == AEGIS_REP_BAN && s->xdp) {
 		rep_bans_lift(&s->bans, &ch->src);
 	}
 	fflush(s->ev);
@@ -189,7 +197,7 @@ static void on_score(const struct rep_change *ch, uint32_t threshold, void *ctx)
 {
 	struct rep_service *s = ctx;
 
-	write_change(s->ev, ch, "reputation", threshold);
+	write_change(s->ev, ch, "reputation", threshold, s->xdp);
 	alert(s, ch, threshold);
 }
 
@@ -444,6 +452,11 @@ int rep_service_start(struct rep_service **out, const struct aegis_config *cfg,
 	if (!cfg->engine.workers && (long)n_workers < sysconf(_SC_NPROCESSORS_ONLN))
 		n_workers = (unsigned int)sysconf(_SC_NPROCESSORS_ONLN);
 	s->q_main = n_workers;
+	s->xdp = maps != NULL;
+	if (!maps) {
+		maps_init_none(&s->nomaps);
+		maps = &s->nomaps;
+	}
 	snprintf(s->state_dir, sizeof(s->state_dir), "%s", cfg->state_dir);
 	if ((ret = rep_create(&s->rep, &cfg->rep, n_workers + 1, err, errlen)) ||
 	    (ret = rep_bans_init(&s->bans, maps, cfg->rep.bans_per_sec)) ||
@@ -468,9 +481,10 @@ int rep_service_start(struct rep_service **out, const struct aegis_config *cfg,
 		goto fail;
 	if ((ret = open_poll(s, err, errlen)))
 		goto fail;
-	log_info("reputation: %s mode, %u sources, ban at %u points (half-life %us), control "
+	log_info("reputation: %s mode, %u sources, ban at %u points (half-life %us)%s, control "
 		 "socket %s", cfg->rep.detect ? "detect" : "enforce", cfg->rep.table_size,
-		 cfg->rep.ban, cfg->rep.half_life_s, path);
+		 cfg->rep.ban, cfg->rep.half_life_s,
+		 s->xdp ? "" : ", bans enforced at L7 (no interfaces)", path);
 	*out = s;
 	return 0;
 fail:

@@ -27,7 +27,8 @@ struct rep;
  * engine may start: proxy_engine.workers, else online CPUs) plus one for
  * the main thread (the XDP feed),
  * offence history from state_dir, the control socket. Security events go
- * to `events` (may be NULL: stdout).
+ * to `events` (may be NULL: stdout). maps NULL: no XDP plane (no
+ * interfaces); bans are then held by the L7 fast reject alone.
  */
 int rep_service_start(struct rep_service **out, const struct aegis_config *cfg,
 		      struct aegis_maps *maps, unsigned int n_workers, FILE *events,

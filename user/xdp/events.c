@@ -109,6 +109,8 @@ int events_open(struct events *e, int ring_fd, const char *path, bool summary)
 		e->own_out = true;
 		setvbuf(e->out, NULL, _IOLBF, 0);
 	}
+	if (ring_fd < 0)	/* no XDP plane: security events only */
+		return 0;
 	e->rb = ring_buffer__new(ring_fd, on_event, e, NULL);
 	if (!e->rb) {
 		int ret = -errno;
@@ -122,12 +124,13 @@ int events_open(struct events *e, int ring_fd, const char *path, bool summary)
 
 int events_fd(const struct events *e)
 {
-	return ring_buffer__epoll_fd(e->rb);
+	return e->rb ? ring_buffer__epoll_fd(e->rb) : -1;
 }
 
 void events_poll(struct events *e)
 {
-	ring_buffer__consume(e->rb);
+	if (e->rb)
+		ring_buffer__consume(e->rb);
 	fflush(e->out);
 }
 

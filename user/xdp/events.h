@@ -47,8 +47,9 @@ struct events {
 void events_decode(struct events *e, const void *data, size_t len);
 
 /* path "" writes to stdout. Returns 0 or negative errno. */
+/* ring_fd < 0: no ring (no XDP plane), the output for security events only. */
 int events_open(struct events *e, int ring_fd, const char *path, bool summary);
-int events_fd(const struct events *e);		/* for epoll */
+int events_fd(const struct events *e);		/* for epoll; -1 without a ring */
 void events_poll(struct events *e);		/* drain the ring */
 void events_tick(struct events *e);		/* call at least once a second */
 void events_close(struct events *e);

@@ -285,6 +285,13 @@ int maps_open_iface(struct aegis_maps *m, const char *ifname, char *err, size_t 
 	return ret;
 }
 
+void maps_init_none(struct aegis_maps *m)
+{
+	memset(m, 0, sizeof(*m));
+	for (int i = 0; i < MAPS_COUNT; i++)
+		m->fd[i] = -1;
+}
+
 void maps_close(struct aegis_maps *m)
 {
 	for (int i = 0; i < MAPS_COUNT; i++) {

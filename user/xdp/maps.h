@@ -35,6 +35,9 @@ int maps_open_pinned(struct aegis_maps *m, const char *dir, char *err, size_t er
 int maps_open_iface(struct aegis_maps *m, const char *ifname, char *err, size_t errlen);
 int maps_open_prog(struct aegis_maps *m, int prog_fd, char *err, size_t errlen);
 void maps_close(struct aegis_maps *m);
+/* No maps (aegisd without interfaces): every fd -1, so calls fail with
+ * EBADF instead of touching descriptor 0. */
+void maps_init_none(struct aegis_maps *m);
 /* 0 if a map of this shape can be map ID (include/aegis/maps.h), else
  * -EPROTO and a sentence naming the map, what was found and expected. */
 int maps_check_layout(enum maps_id id, uint32_t type, uint32_t key_size, uint32_t value_size,
