@@ -365,3 +365,31 @@ Test(rep, offences_persist)
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	cr_expect_eq(system(cmd), 0);
 }
+
+/* Hand-edited or damaged history: a negative time and an overlong line
+ * are malformed (one line each); a record from the future (the clock
+ * stepped back) is kept, as recent. */
+Test(rep, offences_bad_times)
+{
+	char buf[2048], *out = NULL;
+	size_t olen = 0;
+	int bad, n;
+	FILE *f;
+
+	n = snprintf(buf, sizeof(buf), "198.18.0.20\t32\t1\t-5\n198.18.0.21\t32\t3\t%s\n"
+		     "198.18.0.22\t32\t1\t%01000d\n",
+		     "9000000000000000", 7);
+	f = fmemopen(buf, (size_t)n, "r");
+	cr_assert_not_null(f);
+	cr_expect_eq(rep_read_offences(r, f, &bad), 1);
+	cr_expect_eq(bad, 2);
+	fclose(f);
+	f = open_memstream(&out, &olen);
+	cr_assert_not_null(f);
+	rep_write_offences(r, f, &n);
+	fclose(f);
+	cr_expect_eq(n, 1);
+	cr_expect_not_null(strstr(out, "198.18.0.21\t128\t3\t"), "%s", out);
+	cr_expect_null(strstr(out, "9000000000000000"), "future time kept as is: %s", out);
+	free(out);
+}

@@ -73,11 +73,12 @@ static int64_t mono_real_offset_ms(void)
 	return ((int64_t)re.tv_sec - mo.tv_sec) * 1000 + (re.tv_nsec - mo.tv_nsec) / 1000000;
 }
 
-static void hist_write(const struct rep *r, FILE *f, int *n)
+void rep_write_offences(const struct rep *r, FILE *f, int *n)
 {
 	int64_t off = mono_real_offset_ms();
 	char a[ADDR_STRLEN];
 
+	*n = 0;
 	fprintf(f, "# aegis reputation offences v1: group prefixlen count last_unix_ms\n");
 	for (size_t i = 0; i < r->nhist; i++) {
 		const struct rep_hist *h = &r->hist[i];
@@ -112,7 +113,7 @@ int rep_save_offences(struct rep *r, const char *dir)
 		unlink(tmp);
 		return -ENOMEM;
 	}
-	hist_write(r, f, &n);
+	rep_write_offences(r, f, &n);
 	if (fflush(f) || fsync(fd))
 		ret = -errno;
 	if (fclose(f) && !ret)
@@ -131,15 +132,20 @@ static int load_line(struct rep *r, char *line, int64_t off, uint64_t now_ns)
 {
 	char addr[ADDR_STRLEN];
 	unsigned int plen, count;
-	int64_t last_ms;
+	int64_t last_ms, mono_ms;
 	struct aegis_addr a, key;
 	struct rep_hist *h;
 	uint64_t last_ns;
 
 	if (sscanf(line, "%63s %u %u %" SCNd64, addr, &plen, &count, &last_ms) != 4 ||
-	    addr_parse(addr, &a) || plen > 128 || !count || count > 1000000)
+	    addr_parse(addr, &a) || plen > 128 || !count || count > 1000000 || last_ms < 0)
 		return -EINVAL;
-	last_ns = last_ms - off <= 0 ? 1 : (uint64_t)(last_ms - off) * 1000000;
+	/* A record from the future (clock stepped back) counts as now. */
+	mono_ms = last_ms - off;
+	if (mono_ms > (int64_t)(now_ns / 1000000))
+		last_ns = now_ns;
+	else
+		last_ns = mono_ms <= 0 ? 1 : (uint64_t)mono_ms * 1000000;
 	/* The grouping may have changed since: regroup. */
 	rep_group_of(r, &a, &key, NULL);
 	h = rep_hist_find(r, &key, false, now_ns);
@@ -156,25 +162,30 @@ static int load_line(struct rep *r, char *line, int64_t off, uint64_t now_ns)
 	return 0;
 }
 
-int rep_load_offences(struct rep *r, const char *dir, int *bad)
+int rep_read_offences(struct rep *r, FILE *f, int *bad)
 {
 	struct timespec mo;
-	char path[4096], line[512];
+	char line[512];
 	int64_t off = mono_real_offset_ms();
 	uint64_t now_ns;
 	int n = 0;
-	FILE *f;
 
 	*bad = 0;
 	clock_gettime(CLOCK_MONOTONIC, &mo);
 	now_ns = (uint64_t)mo.tv_sec * 1000000000ull + (uint64_t)mo.tv_nsec;
-	snprintf(path, sizeof(path), "%s/%s", dir, REP_OFFENCES_FILE);
-	f = fopen(path, "re");
-	if (!f)
-		return errno == ENOENT ? 0 : -errno;
 	while (fgets(line, sizeof(line), f)) {
+		size_t len = strlen(line);
 		int ret;
 
+		/* A line longer than the buffer is one malformed line, not two. */
+		if (len == sizeof(line) - 1 && line[len - 1] != '\n') {
+			int c;
+
+			while ((c = fgetc(f)) != EOF && c != '\n')
+				;
+			(*bad)++;
+			continue;
+		}
 		if (line[0] == '#' || line[0] == '\n')
 			continue;
 		ret = load_line(r, line, off, now_ns);
@@ -183,6 +194,21 @@ int rep_load_offences(struct rep *r, const char *dir, int *bad)
 		else if (!ret)
 			n++;
 	}
+	return n;
+}
+
+int rep_load_offences(struct rep *r, const char *dir, int *bad)
+{
+	char path[4096];
+	FILE *f;
+	int n;
+
+	*bad = 0;
+	snprintf(path, sizeof(path), "%s/%s", dir, REP_OFFENCES_FILE);
+	f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? 0 : -errno;
+	n = rep_read_offences(r, f, bad);
 	fclose(f);
 	return n;
 }

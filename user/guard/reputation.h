@@ -36,6 +36,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "aegis/maps.h"
 #include "aegis/reputation.h"
@@ -158,6 +159,10 @@ void rep_stats(const struct rep *r, struct rep_stats *out);
 int rep_save_offences(struct rep *r, const char *state_dir);
 /* Returns the records loaded; *bad counts malformed lines (skipped). */
 int rep_load_offences(struct rep *r, const char *state_dir, int *bad);
+/* The same on open streams (the fuzz target, tests): *n / the return
+ * value count the records written / loaded. */
+void rep_write_offences(const struct rep *r, FILE *f, int *n);
+int rep_read_offences(struct rep *r, FILE *f, int *bad);
 
 const char *rep_input_name(enum aegis_rep_input in);
 const char *rep_action_name(enum aegis_rep_action a);

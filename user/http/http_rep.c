@@ -58,7 +58,7 @@ static void report(struct worker *w, struct http_conn *c, enum aegis_rep_input i
 		engine_rep_report(w, &a, in, flags | extra);
 }
 
-static int waf_input(int cls)
+int http_rep_input_of_waf(int cls)
 {
 	switch (cls) {
 	case WAF_SQLI: return AEGIS_REP_IN_WAF_SQLI;
@@ -80,7 +80,7 @@ static int verdict_input(const struct http_conn *c)
 	case HTTP_STAGE_BOT:
 		return strncmp(v->rule, "bot_ua", 6) ? AEGIS_REP_IN_FINGERPRINT : AEGIS_REP_IN_BOT_UA;
 	case HTTP_STAGE_FUNNEL: return AEGIS_REP_IN_FUNNEL;
-	case HTTP_STAGE_WAF: return waf_input(http_guard_waf_class(c->rt->guard, v->rule_id));
+	case HTTP_STAGE_WAF: return http_rep_input_of_waf(http_guard_waf_class(c->rt->guard, v->rule_id));
 	default: return -1;
 	}
 }
@@ -106,7 +106,7 @@ void http_rep_verdict(struct worker *w, struct http_conn *c)
 		report(w, c, (enum aegis_rep_input)in, v->action == HTTP_ACT_FLAG ? REP_F_DETECT : 0);
 }
 
-static int hygiene_input(enum http_reason r)
+int http_rep_input_of_reason(enum http_reason r)
 {
 	switch (r) {
 	case HTTP_R_CL_AND_TE: case HTTP_R_DUP_CL: case HTTP_R_BAD_CL: case HTTP_R_TE_LIST:
@@ -119,8 +119,11 @@ static int hygiene_input(enum http_reason r)
 		return AEGIS_REP_IN_OVERSIZE_HEAD;
 	case HTTP_R_PATH_TRAVERSAL:
 		return AEGIS_REP_IN_WAF_LFI;
-	case HTTP_R_NONE: case HTTP_R_METHOD_NOT_ALLOWED: case HTTP_R_BODY_TOO_LARGE:
-		return -1;	/* the site's policy, not the client's misconduct */
+	/* The site's policy, not the client's misconduct: WebDAV and CalDAV
+	 * clients send PROPFIND or REPORT in good faith. */
+	case HTTP_R_NONE: case HTTP_R_METHOD_NOT_ALLOWED: case HTTP_R_METHOD_UNKNOWN:
+	case HTTP_R_BODY_TOO_LARGE:
+		return -1;
 	default:
 		return AEGIS_REP_IN_BAD_FRAMING;
 	}
@@ -128,7 +131,7 @@ static int hygiene_input(enum http_reason r)
 
 void http_rep_hygiene(struct worker *w, struct http_conn *c, enum http_reason r)
 {
-	int in = hygiene_input(r);
+	int in = http_rep_input_of_reason(r);
 
 	if (in >= 0)
 		report(w, c, (enum aegis_rep_input)in, 0);

@@ -32,6 +32,10 @@ void http_rep_verdict(struct worker *w, struct http_conn *c);
 void http_rep_hygiene(struct worker *w, struct http_conn *c, enum http_reason r);
 /* A slow client's timeout (AEGIS_REP_IN_SLOWLORIS, _STALLED_BODY). */
 void http_rep_report(struct worker *w, struct http_conn *c, enum aegis_rep_input in);
+/* The input a refusal reports (-1: none, the site's policy); the input of
+ * a WAF attack class (enum waf_class). */
+int http_rep_input_of_reason(enum http_reason r);
+int http_rep_input_of_waf(int cls);
 /* base_pct (the adaptive factor, 0 = 100) times the source's multiplier. */
 uint32_t http_rep_rate_factor(const struct http_conn *c, uint32_t base_pct);
 

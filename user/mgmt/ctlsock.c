@@ -73,7 +73,7 @@ static void serve_one(struct ctlsock *s, int fd)
 {
 	struct timeval tv = { .tv_sec = 1 };
 	char line[CTLSOCK_LINE_MAX + 1], err[256] = "", *argv[CTLSOCK_MAX_ARGS];
-	char *body = NULL;
+	char *body = NULL, *nl;
 	size_t len = 0, blen = 0;
 	FILE *out;
 	ssize_t n;
@@ -84,11 +84,13 @@ static void serve_one(struct ctlsock *s, int fd)
 	       (n = read(fd, line + len, CTLSOCK_LINE_MAX - len)) > 0)
 		len += (size_t)n;
 	line[len] = '\0';
-	if (!memchr(line, '\n', len)) {
+	nl = memchr(line, '\n', len);
+	if (!nl) {
 		dprintf(fd, "ERR request must be one line of at most %d bytes\n",
 			CTLSOCK_LINE_MAX);
 		return;
 	}
+	*nl = '\0';	/* bytes after the request line are not part of it */
 	out = open_memstream(&body, &blen);
 	if (!out)
 		return;

@@ -398,7 +398,15 @@ static int ctl_rep(int argc, char **argv, FILE *out, char *err, size_t errlen, v
 			return errbuf_set(err, errlen, "%s: no reputation record", argv[2]), -1;
 		log_info("reputation: %s forgotten by the operator%s", argv[2],
 			 lifted ? " (its reputation ban lifted)" : "");
-		fprintf(out, "%s forgotten%s\n", argv[2], lifted ? ", ban lifted" : "");
+		if (js) {
+			json_init(&j, out);
+			json_obj_open(&j);
+			json_kstr(&j, "forgotten", argv[2]);
+			json_kbool(&j, "ban_lifted", lifted);
+			json_obj_close(&j);
+		} else {
+			fprintf(out, "%s forgotten%s\n", argv[2], lifted ? ", ban lifted" : "");
+		}
 		return 0;
 	}
 	return errbuf_set(err, errlen, "rep: unknown verb '%s' (list, show, forget)", argv[1]), -1;
