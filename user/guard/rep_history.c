@@ -21,6 +21,7 @@
 #include "guard/rep_priv.h"
 
 #define HIST_WAYS 16
+#define REP_HIST_MAX_LINE 511	/* longer than any record written */
 
 static bool hist_stale(const struct rep *r, const struct rep_hist *h, uint64_t now_ns)
 {
@@ -165,7 +166,9 @@ static int load_line(struct rep *r, char *line, int64_t off, uint64_t now_ns)
 int rep_read_offences(struct rep *r, FILE *f, int *bad)
 {
 	struct timespec mo;
-	char line[512];
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
 	int64_t off = mono_real_offset_ms();
 	uint64_t now_ns;
 	int n = 0;
@@ -173,27 +176,19 @@ int rep_read_offences(struct rep *r, FILE *f, int *bad)
 	*bad = 0;
 	clock_gettime(CLOCK_MONOTONIC, &mo);
 	now_ns = (uint64_t)mo.tv_sec * 1000000000ull + (uint64_t)mo.tv_nsec;
-	while (fgets(line, sizeof(line), f)) {
-		size_t len = strlen(line);
+	while ((len = getline(&line, &cap, f)) >= 0) {
 		int ret;
 
-		/* A line longer than the buffer is one malformed line, not two. */
-		if (len == sizeof(line) - 1 && line[len - 1] != '\n') {
-			int c;
-
-			while ((c = fgetc(f)) != EOF && c != '\n')
-				;
-			(*bad)++;
-			continue;
-		}
 		if (line[0] == '#' || line[0] == '\n')
 			continue;
-		ret = load_line(r, line, off, now_ns);
+		/* Like bans.tsv: an overlong line is refused whole, never split. */
+		ret = len > REP_HIST_MAX_LINE ? -EINVAL : load_line(r, line, off, now_ns);
 		if (ret < 0)
 			(*bad)++;
 		else if (!ret)
 			n++;
 	}
+	free(line);
 	return n;
 }
 

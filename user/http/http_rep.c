@@ -80,7 +80,8 @@ static int verdict_input(const struct http_conn *c)
 	case HTTP_STAGE_BOT:
 		return strncmp(v->rule, "bot_ua", 6) ? AEGIS_REP_IN_FINGERPRINT : AEGIS_REP_IN_BOT_UA;
 	case HTTP_STAGE_FUNNEL: return AEGIS_REP_IN_FUNNEL;
-	case HTTP_STAGE_WAF: return http_rep_input_of_waf(http_guard_waf_class(c->rt->guard, v->rule_id));
+	case HTTP_STAGE_WAF:
+		return http_rep_input_of_waf(http_guard_waf_class(c->rt->guard, v->rule_id));
 	default: return -1;
 	}
 }

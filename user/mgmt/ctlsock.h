@@ -3,7 +3,7 @@
  * ctlsock: aegisd's local control socket (a Unix stream socket whose file
  * mode is the access control: 0600 by default), served from the main
  * loop. Protocol: the client sends one request line ("rep show 198.18.0.1
- * -j"), aegisd answers "OK\n" or "ERR message\n", then the body, and
+ * -j"; anything after its newline is ignored), aegisd answers "OK\n" or "ERR message\n", then the body, and
  * closes. The management API will add verbs; a request is at most
  * CTLSOCK_LINE_MAX bytes and must arrive within a second.
  */
