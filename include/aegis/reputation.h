@@ -33,6 +33,7 @@
 	X(OVERSIZE_HEAD,    "oversize_head",    10)			\
 	X(SLOWLORIS,        "slowloris",        20)			\
 	X(STALLED_BODY,     "stalled_body",     15)			\
+	X(SLOW_READ,        "slow_read",        10)			\
 	/* TCP/UDP proxy events */					\
 	X(CONN_LIMIT,       "conn_limit",        5)			\
 	X(CONN_RATE,        "conn_rate",         5)			\

@@ -36,6 +36,7 @@ int cfg_defaults(struct aegis_config *cfg)
 	cfg->engine.buffers = CFG_DEF_ENGINE_BUFFERS;
 	cfg->engine.buffer_size = CFG_DEF_ENGINE_BUFSIZE;
 	cfg->engine.conn_budget = CFG_DEF_ENGINE_BUDGET;
+	cfg->engine.http_memory = CFG_DEF_ENGINE_HTTP_MEMORY;
 	cfg->maps.allow = AEGIS_DEF_ALLOW_ENTRIES;
 	cfg->maps.deny = AEGIS_DEF_DENY_ENTRIES;
 	cfg->maps.sources = AEGIS_DEF_SRC_ENTRIES;

@@ -40,6 +40,10 @@
 #define CFG_DEF_ENGINE_BUFFERS	4096
 #define CFG_DEF_ENGINE_BUFSIZE	16384
 #define CFG_DEF_ENGINE_BUDGET	(256 * 1024)
+/* HTTP buffer memory of all workers together: past it the worst are shed. */
+#define CFG_DEF_ENGINE_HTTP_MEMORY	1000000000ull		/* 1G */
+#define CFG_MIN_ENGINE_HTTP_MEMORY	16000000ull		/* 16M */
+#define CFG_MAX_ENGINE_HTTP_MEMORY	1000000000000ull	/* 1000G */
 #define CFG_MAX_ENGINE_WORKERS	256
 
 /* Policy defaults for keys a policy leaves out. */
@@ -117,6 +121,7 @@ struct aegis_config {
 		uint32_t buffers;	/* provided buffers per worker, power of two */
 		uint32_t buffer_size;	/* bytes per buffer */
 		uint32_t conn_budget;	/* bytes queued per direction before reads pause */
+		uint64_t http_memory;	/* HTTP connection buffers, all workers */
 	} engine;
 	struct cfg_cidr *allow;
 	size_t n_allow;

@@ -483,6 +483,8 @@ static const struct cfg_field engine_fields[] = {
 	  .size = CFG_MEMBER_SIZE(C, engine.buffers), .min = 64, .max = 32768 },
 	CFG_UINT("buffer_size", C, engine.buffer_size, 2048, 1u << 20),
 	CFG_UINT("connection_budget", C, engine.conn_budget, 4096, 1u << 28),
+	CFG_UINT("http_memory", C, engine.http_memory, CFG_MIN_ENGINE_HTTP_MEMORY,
+		 CFG_MAX_ENGINE_HTTP_MEMORY),
 };
 
 /* ---- top level ---- */

@@ -17,6 +17,7 @@
  *                   methods: [GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS] }
  *         timeouts: { header: 10s, body: 30s, keepalive: 60s, response: 60s }
  *         upstream_pool: { idle: 32, idle_timeout: 60s }
+ *         clients: { max_per_source: 256, min_read_rate: 1k }
  *         response_headers:
  *           set: { X-Frame-Options: SAMEORIGIN }   # replaces the defaults
  *           remove: [Server, X-Powered-By]
@@ -70,6 +71,8 @@
 #define HTTP_MAX_LIST		1024	/* allow lists, user agents, path limits, funnels */
 #define HTTP_MAX_WAF_RULES	1024
 #define HTTP_MAX_RESP_HEADERS	32
+#define HTTP_DEF_PER_SOURCE	256	/* clients.max_per_source */
+#define HTTP_DEF_MIN_READ_RATE	1000	/* clients.min_read_rate, bytes/s */
 
 enum http_mode { HTTP_MODE_OFF, HTTP_MODE_DETECT, HTTP_MODE_ENFORCE };
 
@@ -152,6 +155,12 @@ struct http_cfg {
 		uint32_t keepalive_ms;	/* idle client between requests; 60s */
 		uint32_t response_ms;	/* upstream's response head after the request; 60s */
 	} timeouts;
+
+	/* Slow readers and connection hogs (docs/CONFIG.md, `clients`). */
+	struct {
+		uint32_t max_per_source;	/* open connections per peer address; 0 = no cap; 256 */
+		uint32_t min_read_rate;		/* bytes/s a backlogged client must read; 0 = off; 1000 */
+	} clients;
 
 	struct {
 		uint32_t idle;		/* idle keep-alive connections kept per upstream per worker; 32 */

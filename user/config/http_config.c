@@ -48,6 +48,8 @@ static int http_defaults(struct http_cfg *h)
 	h->timeouts.body_ms = 30000;
 	h->timeouts.keepalive_ms = 60000;
 	h->timeouts.response_ms = 60000;
+	h->clients.max_per_source = HTTP_DEF_PER_SOURCE;
+	h->clients.min_read_rate = HTTP_DEF_MIN_READ_RATE;
 	h->pool.idle = 32;
 	h->pool.idle_timeout_ms = 60000;
 	h->rate.per_ip.period_ms = h->rate.per_entity.period_ms = 1000;
@@ -136,6 +138,11 @@ static const struct cfg_field timeout_fields[] = {
 	CFG_MSECS("body", HS, h.timeouts.body_ms, 1, PROXY_MAX_DURATION_MS),
 	CFG_MSECS("keepalive", HS, h.timeouts.keepalive_ms, 0, PROXY_MAX_DURATION_MS),
 	CFG_MSECS("response", HS, h.timeouts.response_ms, 1, PROXY_MAX_DURATION_MS),
+};
+
+static const struct cfg_field client_fields[] = {
+	CFG_UINT("max_per_source", HS, h.clients.max_per_source, 0, 1u << 20),
+	CFG_UINT("min_read_rate", HS, h.clients.min_read_rate, 0, 1000000000),
 };
 
 static const struct cfg_field pool_fields[] = {
@@ -289,7 +296,8 @@ static int set_hosts(struct cfg_ctx *c, const struct cfg_field *f, const struct 
 
 /* ---- the block ---- */
 
-enum { HT_MODE, HT_TRUSTED, HT_PRIVATE, HT_LIMITS, HT_TIMEOUTS, HT_POOL, HT_RESP, HT_RATE,
+enum { HT_MODE, HT_TRUSTED, HT_PRIVATE, HT_LIMITS, HT_TIMEOUTS, HT_CLIENTS, HT_POOL, HT_RESP,
+       HT_RATE,
        HT_ALLOW, HT_DENY, HT_BOTS, HT_FUNNEL, HT_WAF, HT_TARPIT, HT_BREAKER, HT_ADAPTIVE,
        HT_EVENTS, HT_HOSTS, HT_MAX };
 
@@ -299,6 +307,7 @@ static const struct cfg_field http_fields[] = {
 	[HT_PRIVATE] = CFG_BOOL("allow_private_upstreams", HS, h.allow_private_upstreams),
 	[HT_LIMITS] = CFG_CUSTOM("limits", set_limits),
 	[HT_TIMEOUTS] = CFG_SECTION("timeouts", timeout_fields),
+	[HT_CLIENTS] = CFG_SECTION("clients", client_fields),
 	[HT_POOL] = CFG_SECTION("upstream_pool", pool_fields),
 	[HT_RESP] = CFG_SECTION("response_headers", resp_fields),
 	[HT_RATE] = CFG_CUSTOM("rate_limits", http_set_rate_limits),

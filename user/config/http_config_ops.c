@@ -83,7 +83,7 @@ static int copy_hosts(struct http_cfg *dst, const struct http_cfg *src)
  * three when a member is added.
  */
 #if defined(__x86_64__) || defined(__aarch64__)
-_Static_assert(sizeof(struct http_cfg) == 704,
+_Static_assert(sizeof(struct http_cfg) == 712,
 	       "struct http_cfg changed: update http_cfg_copy/free/equal, then this size");
 #endif
 int http_cfg_copy(struct http_cfg *dst, const struct http_cfg *src)
@@ -257,7 +257,8 @@ bool http_cfg_equal(const struct http_cfg *a, const struct http_cfg *b)
 	    a->limits.max_uri != b->limits.max_uri || a->limits.max_body != b->limits.max_body ||
 	    a->limits.methods != b->limits.methods ||
 	    memcmp(&a->timeouts, &b->timeouts, sizeof(a->timeouts)) ||
-	    memcmp(&a->pool, &b->pool, sizeof(a->pool)) || !headers_equal(a, b) ||
+	    memcmp(&a->pool, &b->pool, sizeof(a->pool)) ||
+	    memcmp(&a->clients, &b->clients, sizeof(a->clients)) || !headers_equal(a, b) ||
 	    !rate_equal(a, b) || !lists_equal(a, b) || !guards_equal(a, b) ||
 	    a->n_hosts != b->n_hosts)
 		return false;

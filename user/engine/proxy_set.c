@@ -150,6 +150,7 @@ int proxy_set_start(struct proxy_set *ps, const struct aegis_config *cfg, char *
 		.buf_count = cfg->engine.buffers,
 		.buf_size = cfg->engine.buffer_size,
 		.conn_budget = cfg->engine.conn_budget,
+		.http_memory = cfg->engine.http_memory,
 		.ring_entries = 4096,
 	};
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);

@@ -36,6 +36,7 @@ struct worker_params {
 	uint32_t conn_budget;		/* bytes queued per direction before reads pause */
 	uint32_t ring_entries;
 	uint32_t max_udp_sessions;	/* per worker */
+	uint64_t http_memory;		/* HTTP buffers of all workers together */
 };
 
 /* Kernel features found at start-up; each has a fallback. */

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * HTTP connections on a worker, where a request starts: accept, the byte
- * queues, the ring's I/O for the exchange (struct hc_io) and its
- * completions, close and free, drain; see http_proxy.h and http_conn.h.
+ * HTTP connections on a worker, where a request starts: accept (and the
+ * per-source cap), the ring's I/O for the exchange (struct hc_io) and its
+ * completions, the memory budget's shedding, close and free, drain; see
+ * http_proxy.h and http_conn.h (the byte queues: http_buf.c).
  * The exchange itself reads on in http_request.c.
  *
  * Unlike the TCP relay, HTTP reads into per-connection buffers with
@@ -31,7 +32,9 @@
 #include "http/http_proxy.h"
 #include "http/http_rt.h"
 #include "lib/log.h"
+#include "engine/engine_rep.h"
 #include "engine/proxy.h"
+#include "engine/srccap.h"
 #include "guard/secevent.h"
 #include "engine/uring_ud.h"
 #include "engine/worker.h"
@@ -51,6 +54,8 @@ struct http_workset {
 	size_t scratch_cap;
 	struct scratch_ent *scr;
 	size_t n_scr;
+	uint64_t shed_next_ms, shed_logged_ms;	/* mem_check() */
+	uint64_t shed_unlogged;
 };
 
 #define NONE UINT32_MAX
@@ -75,60 +80,9 @@ struct http_pool *hc_pool(struct worker *w)
 	return &w->http->pool;
 }
 
-/* ---- byte queues ---- */
-
-char *hbuf_reserve(struct hbuf *b, size_t len)
-{
-	if (!b->len)
-		b->off = 0;
-	if (b->off && b->off + b->len + len > b->cap) {
-		memmove(b->p, b->p + b->off, b->len);
-		b->off = 0;
-	}
-	if (b->len + len > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
-		char *np;
-
-		while (cap < b->len + len)
-			cap *= 2;
-		if (cap > UINT32_MAX / 2 || !(np = realloc(b->p, cap)))
-			return NULL;
-		b->p = np;
-		b->cap = (uint32_t)cap;
-	}
-	return b->p + b->off + b->len;
-}
-
-int hbuf_append(struct hbuf *b, const void *p, size_t len)
-{
-	char *to;
-
-	if (!len)
-		return 0;
-	to = hbuf_reserve(b, len);
-	if (!to)
-		return -ENOMEM;
-	memcpy(to, p, len);
-	b->len += (uint32_t)len;
-	return 0;
-}
-
-/* Never rewinds off: a receive in flight writes at the offset it was armed with. */
-void hbuf_consume(struct hbuf *b, size_t n)
-{
-	b->off += (uint32_t)n;
-	b->len -= (uint32_t)n;
-}
-
 uint32_t hc_queued(const struct http_conn *c, int to)
 {
 	return c->out[to].len + c->tx[to].len;
-}
-
-void hbuf_free(struct hbuf *b)
-{
-	free(b->p);
-	memset(b, 0, sizeof(*b));
 }
 
 /* ---- per-worker guard scratch ---- */
@@ -219,7 +173,42 @@ static bool ring_tarpit_take(struct worker *w, struct http_conn *c)
 
 /* ---- lifecycle ---- */
 
-/* Writes the "suppressed" summaries of the event files this worker uses. */
+static void maybe_free(struct worker *w, struct http_conn *c);
+
+static void mem_shed_one(struct worker *w, struct http_conn *c)
+{
+	stat_inc(&c->rt->st.mem_shed);
+	hc_close(w, c, "memory_shed");
+	maybe_free(w, c);
+}
+
+/*
+ * proxy_engine.http_memory: over it, this worker sheds its worst
+ * connections (http_buf.h). At most every 100 ms, as a scan walks every
+ * slot; on every accept and once a second. One log line per 10 s.
+ */
+static void mem_check(struct worker *w)
+{
+	struct http_workset *t = w->http;
+
+	if (w->now_ms < t->shed_next_ms)
+		return;
+	t->shed_next_ms = w->now_ms + 100;
+	t->shed_unlogged += http_buf_shed(w, &t->conns, w->p.http_memory, w->now_ms,
+					  mem_shed_one);
+	if (t->shed_unlogged && w->now_ms >= t->shed_logged_ms + 10000) {
+		log_warn("http: worker %d: buffers over proxy_engine.http_memory (%llu of %llu "
+			 "bytes): shed %llu connections, the slowest readers first", w->id,
+			 (unsigned long long)http_buf_total(),
+			 (unsigned long long)w->p.http_memory,
+			 (unsigned long long)t->shed_unlogged);
+		t->shed_logged_ms = w->now_ms;
+		t->shed_unlogged = 0;
+	}
+}
+
+/* Writes the "suppressed" summaries of the event files this worker
+ * uses; checks the memory budget. */
 static void tick(struct timer *tm, void *ctx)
 {
 	struct worker *w = ctx;
@@ -227,6 +216,7 @@ static void tick(struct timer *tm, void *ctx)
 
 	for (size_t i = 0; i < t->n_scr; i++)
 		secevent_tick(http_rt_of(t->scr[i].px)->events_fd, w->now_ms);
+	mem_check(w);
 	timer_add(&w->tw, tm, w->now_ms + 1000, tick);
 }
 
@@ -283,6 +273,38 @@ static void http_free(struct worker *w)
 	w->http = NULL;
 }
 
+/*
+ * clients.max_per_source, counted on the TCP peer: false refuses it. A
+ * trusted load balancer (PROXY header or X-Forwarded-For) carries many
+ * clients and is never capped.
+ */
+static bool src_take(struct worker *w, struct proxy *px, const struct sockaddr_storage *peer,
+		     bool *counted)
+{
+	struct http_rt *rt = http_rt_of(px);
+	struct aegis_addr a;
+
+	*counted = false;
+	if (!rt->src || proxy_trusts(px, peer))
+		return true;
+	proxy_addr_of(peer, &a);
+	if (http_rt_trusts(rt, &a))
+		return true;
+	if (srccap_take(rt->src, &a, w->now_ms))
+		return *counted = true;
+	stat_inc(&rt->st.src_refused);
+	engine_rep_report(w, &a, AEGIS_REP_IN_CONN_LIMIT, 0);
+	return false;
+}
+
+static void src_put(struct worker *w, struct proxy *px, const struct sockaddr_storage *peer)
+{
+	struct aegis_addr a;
+
+	proxy_addr_of(peer, &a);
+	srccap_put(http_rt_of(px)->src, &a, w->now_ms);
+}
+
 static struct http_conn *conn_alloc(struct worker *w)
 {
 	struct http_conn *c = slots_take(&w->http->conns);
@@ -313,6 +335,10 @@ static void conn_free(struct worker *w, struct http_conn *c)
 	if (c->zombie_fd >= 0)
 		close(c->zombie_fd);
 	hc_release_bufs(c);
+	http_buf_conn_freed(c);
+	if (c->src_counted)
+		src_put(w, px, &c->peer);
+	c->src_counted = false;
 	if (px) {
 		atomic_fetch_sub_explicit(&px->st.conns_active, 1, memory_order_relaxed);
 		scratch_put(w, px);
@@ -417,13 +443,9 @@ static void arm_recv(struct worker *w, struct http_conn *c, int side)
 	struct hbuf *in = &c->in[side];
 	struct io_uring_sqe *sqe;
 
-	if (!in->p) {
-		in->p = malloc(HC_IN_SIZE);
-		if (!in->p) {
-			hc_close(w, c, "out_of_memory");
-			return;
-		}
-		in->cap = HC_IN_SIZE;
+	if (!in->p && !hbuf_reserve(in, HC_IN_SIZE)) {
+		hc_close(w, c, "out_of_memory");
+		return;
 	}
 	if (!in->len)
 		in->off = 0;
@@ -473,7 +495,25 @@ static void ring_kick_send(struct worker *w, struct http_conn *c, int to)
 	io_uring_sqe_set_data64(sqe, conn_ud(w, c, UD_HTTP_SEND, to));
 	s->send_busy = 1;
 	s->send_since_ms = w->now_ms;
+	if (to == HC_CLIENT && !c->cw_since_ms)
+		c->cw_since_ms = w->now_ms;
 	c->slot.inflight++;
+}
+
+/*
+ * What the client took of a response backlog (clients.min_read_rate);
+ * the backlog ends when it has taken everything queued. A drained queue
+ * that grew large for one big response gives its memory back at once
+ * rather than pinning it for the rest of a keep-alive connection.
+ */
+static void client_took(struct http_conn *c, struct hbuf *tx, int res)
+{
+	c->cw_sent += (uint64_t)res;
+	if (hc_queued(c, HC_CLIENT))
+		return;
+	c->cw_since_ms = c->cw_sent = 0;
+	if (tx->cap > HC_IN_SIZE)
+		hbuf_free(tx);
 }
 
 static void on_recv(struct worker *w, struct http_conn *c, int side, int res)
@@ -508,6 +548,8 @@ static void on_send(struct worker *w, struct http_conn *c, int to, int res)
 		return;
 	}
 	hbuf_consume(&c->tx[to], (size_t)res);
+	if (to == HC_CLIENT)
+		client_took(c, &c->tx[to], res);
 	hx_on_sent(w, c, to);
 	if (c->state == HC_CLOSING)
 		return;
@@ -618,9 +660,10 @@ static int conn_setup(struct worker *w, struct http_conn *c)
 static void http_accept(struct worker *w, struct worker_listener *l, int fd)
 {
 	struct proxy *px = l->px;
-	socklen_t sl = sizeof(struct sockaddr_storage);
+	struct sockaddr_storage peer = { 0 };
+	socklen_t sl = sizeof(peer);
 	struct http_conn *c = NULL;
-	bool admitted;
+	bool admitted, counted;
 
 	atomic_fetch_add_explicit(&w->st.accepted, 1, memory_order_relaxed);
 	/* The connection table is built on the first HTTP client. */
@@ -630,10 +673,18 @@ static void http_accept(struct worker *w, struct worker_listener *l, int fd)
 		close(fd);
 		return;
 	}
+	mem_check(w);
+	getpeername(fd, (struct sockaddr *)&peer, &sl);
+	if (!src_take(w, px, &peer, &counted)) {
+		close(fd);
+		return;
+	}
 	admitted = proxy_conn_admit(px);
 	if (!admitted || !(c = conn_alloc(w))) {
 		if (admitted)
 			proxy_conn_shed(px);
+		if (counted)
+			src_put(w, px, &peer);
 		atomic_fetch_add_explicit(&w->st.shed_conns, 1, memory_order_relaxed);
 		close(fd);
 		return;
@@ -645,7 +696,8 @@ static void http_accept(struct worker *w, struct worker_listener *l, int fd)
 	c->s[HC_CLIENT].fd = fd;
 	c->accepted_ms = c->idle_since_ms = w->now_ms;
 	c->s[HC_CLIENT].last_rx_ms = w->now_ms;
-	getpeername(fd, (struct sockaddr *)&c->peer, &sl);
+	c->peer = peer;
+	c->src_counted = counted;
 	if (conn_setup(w, c)) {
 		hc_close(w, c, "out_of_memory");
 	} else {

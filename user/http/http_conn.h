@@ -28,6 +28,7 @@
 
 #include "lib/addr.h"
 #include "guard/http_guard.h"
+#include "http/http_buf.h"
 #include "http/http_req.h"
 #include "http/http_resp.h"
 #include "lib/timer.h"
@@ -54,11 +55,6 @@ enum hc_state {
 	HC_REPLY,		/* our own reply queued; close once it is sent */
 	HC_TUNNEL,		/* after 101 Switching Protocols: raw both ways */
 	HC_CLOSING,
-};
-
-struct hbuf {
-	char *p;
-	uint32_t off, len, cap;		/* data is p[off .. off+len) */
 };
 
 struct hside {
@@ -91,6 +87,10 @@ struct http_conn {
 	bool via_pp;			/* peer came from a trusted PROXY header */
 	bool lingering;			/* HC_REPLY: sent, reading until EOF before the close */
 	bool tarpitted;			/* holds one of the worker's tarpit places */
+	bool src_counted;		/* counted in the proxy's per-source cap */
+	uint64_t cw_since_ms;		/* a response backlog waits for the client since; 0: none */
+	uint64_t cw_sent;		/* bytes the client took of it since then */
+	uint64_t shed_bytes;		/* shed for the memory budget: bytes it held */
 	struct http_req *req;
 	struct http_resp *resp;
 	uint64_t accepted_ms, idle_since_ms;
@@ -195,12 +195,8 @@ static inline bool hc_tarpit_take(struct worker *w, struct http_conn *c)
 	return c->io->tarpit_take(w, c);
 }
 
-/* http_conn.c: accept, byte queues, the ring's struct hc_io, completions. */
-int hbuf_append(struct hbuf *b, const void *p, size_t len);
-/* Room for n more bytes at p + off + len (written, then len += used); NULL on ENOMEM. */
-char *hbuf_reserve(struct hbuf *b, size_t n);
-void hbuf_consume(struct hbuf *b, size_t n);
-void hbuf_free(struct hbuf *b);
+/* http_conn.c: accept, the ring's struct hc_io, completions (byte
+ * queues: http_buf.h). */
 /* Bytes queued towards side `to`, in flight included. */
 uint32_t hc_queued(const struct http_conn *c, int to);
 /* Frees the connection's buffers, parsers and copies (not its sockets). */

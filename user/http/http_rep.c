@@ -17,14 +17,6 @@ static enum http_mode host_mode(const struct http_conn *c)
 	return c->host ? c->host->rep_mode : HTTP_MODE_ENFORCE;
 }
 
-static bool trusted(const struct http_cfg *cfg, const struct aegis_addr *a)
-{
-	for (size_t i = 0; i < cfg->n_trusted; i++)
-		if (addr_in_cidr(a, &cfg->trusted[i]))
-			return true;
-	return false;
-}
-
 /* The source to score and its flags; false when nothing may be reported. */
 static bool rep_src(const struct http_conn *c, struct aegis_addr *a, unsigned int *flags)
 {
@@ -40,7 +32,7 @@ static bool rep_src(const struct http_conn *c, struct aegis_addr *a, unsigned in
 	*a = memcmp(&c->client, &zero, sizeof(zero)) ? c->client : peer;
 	if (c->via_pp) {
 		*flags |= REP_F_VIA_PROXY;
-	} else if (trusted(c->rt->cfg, &peer)) {
+	} else if (http_rt_trusts(c->rt, &peer)) {
 		if (!memcmp(a, &peer, sizeof(peer)))
 			return false;	/* the trusted proxy itself */
 		*flags |= REP_F_VIA_PROXY;

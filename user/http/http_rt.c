@@ -14,6 +14,7 @@
 #include "guard/http_guard.h"
 #include "http/http_rt.h"
 #include "engine/proxy.h"
+#include "engine/srccap.h"
 #include "http/router.h"
 #include "guard/secevent.h"
 
@@ -93,6 +94,8 @@ static int http_rt_create(struct proxy *px, void **state, char *err, size_t len)
 		ret = routes_create(px, rt, err, len);
 	if (!ret)
 		ret = http_guard_new(h, &rt->guard, err, len);
+	if (!ret && h->clients.max_per_source && !(rt->src = srccap_new(h->clients.max_per_source)))
+		ret = -ENOMEM;
 	if (!ret && h->adaptive.p95_ms)
 		ret = adaptive_new(&rt->adapt, h->adaptive.p95_ms, h->adaptive.min_factor,
 				   h->adaptive.recover_ms);
@@ -111,6 +114,14 @@ static int http_rt_create(struct proxy *px, void **state, char *err, size_t len)
 	return ret;
 }
 
+bool http_rt_trusts(const struct http_rt *rt, const struct aegis_addr *addr)
+{
+	for (size_t i = 0; i < rt->cfg->n_trusted; i++)
+		if (addr_in_cidr(addr, &rt->cfg->trusted[i]))
+			return true;
+	return false;
+}
+
 #define LD(v) ((unsigned long long)atomic_load_explicit(&(v), memory_order_relaxed))
 
 static void http_rt_summary(const void *state, char *buf, size_t len)
@@ -120,11 +131,13 @@ static void http_rt_summary(const void *state, char *buf, size_t len)
 
 	snprintf(buf, len, "%llu requests (1xx %llu, 2xx %llu, 3xx %llu, 4xx %llu, 5xx %llu, "
 		 "no answer %llu), blocked %llu, flagged %llu, refused %llu, upstream errors %llu, "
-		 "breaker refusals %llu, tunnels %llu, upstream connections reused %llu, new %llu",
+		 "breaker refusals %llu, tunnels %llu, upstream connections reused %llu, new %llu, "
+		 "over the per-source cap %llu, slow readers closed %llu, shed for memory %llu",
 		 LD(st->requests), LD(st->responses[1]), LD(st->responses[2]), LD(st->responses[3]),
 		 LD(st->responses[4]), LD(st->responses[5]), LD(st->responses[0]), LD(st->blocked),
 		 LD(st->flagged), LD(st->hygiene), LD(st->upstream_errors), LD(st->breaker_open),
-		 LD(st->tunnels), LD(st->pool_reused), LD(st->pool_new));
+		 LD(st->tunnels), LD(st->pool_reused), LD(st->pool_new), LD(st->src_refused),
+		 LD(st->slow_readers), LD(st->mem_shed));
 }
 
 /* The balancers belong to px->lbs, which the proxy frees. */
@@ -143,6 +156,7 @@ static void http_rt_free(void *state)
 	router_free(rt->router);
 	http_guard_free(rt->guard);
 	adaptive_free(rt->adapt);
+	srccap_free(rt->src);
 	if (rt->events_fd >= 0)
 		secevent_close(rt->events_fd);
 	free(rt);

@@ -26,6 +26,7 @@ struct router;
 struct http_guard;
 struct adaptive;
 struct breaker_set;
+struct srccap;
 
 struct http_route_rt {
 	const struct http_route *cfg;
@@ -38,6 +39,9 @@ struct http_stats {
 	atomic_uint_fast64_t requests, responses[6];	/* responses[n]: status n xx; [0]: none */
 	atomic_uint_fast64_t blocked, flagged, hygiene, upstream_errors, breaker_open;
 	atomic_uint_fast64_t tunnels, pool_reused, pool_new;
+	atomic_uint_fast64_t src_refused;	/* clients.max_per_source */
+	atomic_uint_fast64_t slow_readers;	/* clients.min_read_rate */
+	atomic_uint_fast64_t mem_shed;		/* proxy_engine.http_memory */
 };
 
 struct http_rt {
@@ -46,6 +50,7 @@ struct http_rt {
 	struct http_route_rt **routes;		/* [host][route] */
 	struct http_guard *guard;
 	struct adaptive *adapt;			/* NULL: adaptive rate off */
+	struct srccap *src;			/* NULL: clients.max_per_source off */
 	int events_fd;
 	struct http_resp_rewrite rw;		/* security headers, removals */
 	struct http_stats st;
@@ -54,6 +59,9 @@ struct http_rt {
 /* The HTTP application (struct proxy_app_ops) proxies with an http
  * config get; http_proxy_register() registers it. */
 extern const struct proxy_app_ops http_app;
+
+/* addr is in http.trusted_proxies (its X-Forwarded-For is honoured). */
+bool http_rt_trusts(const struct http_rt *rt, const struct aegis_addr *addr);
 
 /* The runtime of an HTTP proxy (one whose application is http_app). */
 static inline struct http_rt *http_rt_of(const struct proxy *px)

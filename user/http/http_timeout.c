@@ -5,7 +5,8 @@
  * request head (timeouts.header, from its first byte: slowloris), the
  * next body byte (timeouts.body), the upstream's response head and then
  * each of its body bytes (timeouts.response), a client that does not
- * read what we send (the proxy's client_write timeout), the idle time
+ * read what we send (the proxy's client_write timeout) or reads it too
+ * slowly (http.clients.min_read_rate), the idle time
  * between requests (timeouts.keepalive), the tarpit, the lingering
  * close, an idle tunnel (the proxy's idle timeout) and a drain.
  */
@@ -18,7 +19,7 @@
 
 enum hx_deadline {
 	DL_NONE, DL_HEAD, DL_IDLE, DL_BODY, DL_RESPONSE, DL_UPSTREAM, DL_CLIENT_WRITE,
-	DL_TARPIT, DL_LINGER, DL_TUNNEL, DL_DRAIN,
+	DL_SLOW_READ, DL_TARPIT, DL_LINGER, DL_TUNNEL, DL_DRAIN,
 };
 
 static void consider(uint64_t t, enum hx_deadline k, uint64_t *d, enum hx_deadline *kind)
@@ -27,6 +28,14 @@ static void consider(uint64_t t, enum hx_deadline k, uint64_t *d, enum hx_deadli
 		*d = t;
 		*kind = k;
 	}
+}
+
+/* How long a client may leave what we send unread. */
+static uint64_t client_grace(const struct http_conn *c)
+{
+	uint32_t ms = c->px->cfg.timeouts.client_write_ms;
+
+	return ms ? ms : c->rt->cfg->timeouts.body_ms;
 }
 
 static uint64_t deadline(const struct http_conn *c, enum hx_deadline *k)
@@ -80,9 +89,13 @@ static uint64_t deadline(const struct http_conn *c, enum hx_deadline *k)
 		break;
 	}
 	if (c->s[HC_CLIENT].send_busy)
-		consider(c->s[HC_CLIENT].send_since_ms +
-			 (pt->client_write_ms ? pt->client_write_ms : h->timeouts.body_ms),
-			 DL_CLIENT_WRITE, &d, k);
+		consider(c->s[HC_CLIENT].send_since_ms + client_grace(c), DL_CLIENT_WRITE, &d, k);
+	/* Progress alone does not reset this one: a client taking a byte a
+	 * second would hold its queue for ever. On average since the backlog
+	 * began, after the same grace, it must keep up with min_read_rate. */
+	if (c->cw_since_ms && h->clients.min_read_rate)
+		consider(c->cw_since_ms + client_grace(c) +
+			 c->cw_sent * 1000 / h->clients.min_read_rate, DL_SLOW_READ, &d, k);
 	if (atomic_load_explicit(&c->px->draining, memory_order_relaxed))
 		consider(atomic_load_explicit(&c->px->drain_deadline_ms, memory_order_relaxed),
 			 DL_DRAIN, &d, k);
@@ -127,6 +140,11 @@ void hx_timeout(struct worker *w, struct http_conn *c)
 		break;
 	case DL_CLIENT_WRITE:
 		hc_close(w, c, "client_write_timeout");
+		break;
+	case DL_SLOW_READ:
+		http_rep_report(w, c, AEGIS_REP_IN_SLOW_READ);
+		stat_inc(&c->rt->st.slow_readers);
+		hc_close(w, c, "slow_reader");
 		break;
 	case DL_LINGER:
 		hc_close(w, c, c->reason);
