@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -601,6 +602,11 @@ int main(int argc, char **argv)
 	char err[1024];
 	int ret;
 
+	/* The HTTP queues grow to hundreds of KiB and are freed when a slow
+	 * reader is shed: a fixed threshold keeps such blocks mmap()ed, so
+	 * freeing them returns the memory (glibc's sliding threshold would
+	 * move them into arenas, where RSS stays at its peak). */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	maps_init_none(&d.loader.maps);	/* loader_stop() closes them even if never started */
 	if (parse_args(&d, argc, argv, &check))
 		return 2;

@@ -104,6 +104,13 @@ static bool lo_tarpit_take(struct worker *wk, struct http_conn *c)
 	return true;
 }
 
+/* Records what the client takes as soon as it is sent. */
+static uint32_t lo_unsent(struct worker *wk, struct http_conn *c, int side)
+{
+	(void)wk, (void)c, (void)side;
+	return 0;
+}
+
 static const struct hc_io loop_io = {
 	.kick_send = lo_kick_send,
 	.arm_reads = lo_nop,
@@ -114,6 +121,7 @@ static const struct hc_io loop_io = {
 	.upstream_drop = lo_upstream_drop,
 	.scratch = lo_scratch,
 	.tarpit_take = lo_tarpit_take,
+	.unsent = lo_unsent,
 };
 
 static void setup(void)

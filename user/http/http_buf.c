@@ -112,7 +112,7 @@ static void pick_add(struct shed_pick *picks, unsigned int *n, struct http_conn 
 	picks[i] = (struct shed_pick){ c, s };
 }
 
-static bool over(uint64_t budget)
+bool http_buf_over(uint64_t budget)
 {
 	uint64_t t = atomic_load_explicit(&total, memory_order_relaxed);
 	uint64_t l = atomic_load_explicit(&leaving, memory_order_relaxed);
@@ -126,7 +126,7 @@ unsigned int http_buf_shed(struct worker *w, const struct slot_table *conns, uin
 	struct shed_pick picks[HTTP_BUF_SHED_BATCH];
 	unsigned int n = 0, done = 0;
 
-	if (!budget || !over(budget))
+	if (!budget || !http_buf_over(budget))
 		return 0;
 	for (uint32_t i = 0; i < conns->n; i++) {
 		struct http_conn *c = slots_at(conns, i);
@@ -135,7 +135,7 @@ unsigned int http_buf_shed(struct worker *w, const struct slot_table *conns, uin
 		if (s)
 			pick_add(picks, &n, c, s);
 	}
-	for (unsigned int i = 0; i < n && over(budget); i++) {
+	for (unsigned int i = 0; i < n && http_buf_over(budget); i++) {
 		struct http_conn *c = picks[i].c;
 
 		c->shed_bytes = http_buf_conn_bytes(c);

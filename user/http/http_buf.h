@@ -32,6 +32,8 @@ void hbuf_free(struct hbuf *b);
 
 /* Bytes of every connection buffer, all workers (shed ones included). */
 uint64_t http_buf_total(void);
+/* The total, less what shed connections still hold, is over budget. */
+bool http_buf_over(uint64_t budget);
 /* Buffer bytes one connection holds. */
 uint64_t http_buf_conn_bytes(const struct http_conn *c);
 

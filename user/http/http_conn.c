@@ -23,6 +23,8 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -50,6 +52,8 @@ struct http_workset {
 	struct http_pool pool;
 	uint32_t tarpitted;
 	struct timer tick;		/* once a second: security-event cap summaries */
+	struct timer mem_tick;		/* while reads wait for the buffer budget */
+	uint32_t mem_paused;		/* connections whose reads wait */
 	char *scratch;			/* hc_scratch() */
 	size_t scratch_cap;
 	struct scratch_ent *scr;
@@ -171,6 +175,17 @@ static bool ring_tarpit_take(struct worker *w, struct http_conn *c)
 	return true;
 }
 
+/* SIOCOUTQ: what the kernel still holds unsent (or unacknowledged). */
+static uint32_t ring_unsent(struct worker *w, struct http_conn *c, int side)
+{
+	int n = 0;
+
+	(void)w;
+	if (c->s[side].fd < 0 || ioctl(c->s[side].fd, SIOCOUTQ, &n) < 0 || n < 0)
+		return 0;
+	return (uint32_t)n;
+}
+
 /* ---- lifecycle ---- */
 
 static void maybe_free(struct worker *w, struct http_conn *c);
@@ -178,6 +193,7 @@ static void maybe_free(struct worker *w, struct http_conn *c);
 static void mem_shed_one(struct worker *w, struct http_conn *c)
 {
 	stat_inc(&c->rt->st.mem_shed);
+	c->abort_client = true;
 	hc_close(w, c, "memory_shed");
 	maybe_free(w, c);
 }
@@ -204,6 +220,31 @@ static void mem_check(struct worker *w)
 			 (unsigned long long)t->shed_unlogged);
 		t->shed_logged_ms = w->now_ms;
 		t->shed_unlogged = 0;
+	}
+}
+
+/* Every 50 ms while reads wait: shed, and once under budget, read again. */
+static void mem_resume(struct timer *tm, void *ctx)
+{
+	struct worker *w = ctx;
+	struct http_workset *t = w->http;
+
+	mem_check(w);
+	if (http_buf_over(w->p.http_memory)) {
+		timer_add(&w->tw, tm, w->now_ms + 50, mem_resume);
+		return;
+	}
+	t->mem_paused = 0;
+	for (uint32_t i = 0; i < t->conns.n; i++) {
+		struct http_conn *c = slots_at(&t->conns, i);
+
+		if (!c->mem_paused)
+			continue;
+		c->mem_paused = false;
+		if (c->state != HC_FREE && c->state != HC_CLOSING) {
+			hc_arm_reads(w, c);
+			hc_arm_timer(w, c);
+		}
 	}
 }
 
@@ -259,6 +300,7 @@ static void http_free(struct worker *w)
 	if (!t)
 		return;
 	timer_del(&w->tw, &t->tick);
+	timer_del(&w->tw, &t->mem_tick);
 	http_pool_free(w, &t->pool);
 	for (uint32_t i = 0; i < t->conns.n; i++)
 		hc_release_bufs(slots_at(&t->conns, i));
@@ -329,6 +371,9 @@ static void conn_free(struct worker *w, struct http_conn *c)
 		w->http->tarpitted--;
 	if (c->target >= 0)
 		hc_upstream_release(w, c, false);
+	if (c->abort_client && c->s[HC_CLIENT].fd >= 0)
+		setsockopt(c->s[HC_CLIENT].fd, SOL_SOCKET, SO_LINGER,
+			   &(struct linger){ .l_onoff = 1, .l_linger = 0 }, sizeof(struct linger));
 	for (int i = 0; i < 2; i++)
 		if (c->s[i].fd >= 0)
 			close(c->s[i].fd);
@@ -336,6 +381,9 @@ static void conn_free(struct worker *w, struct http_conn *c)
 		close(c->zombie_fd);
 	hc_release_bufs(c);
 	http_buf_conn_freed(c);
+	if (c->mem_paused && !--w->http->mem_paused)
+		timer_del(&w->tw, &w->http->mem_tick);
+	c->mem_paused = false;
 	if (c->src_counted)
 		src_put(w, px, &c->peer);
 	c->src_counted = false;
@@ -413,13 +461,34 @@ static void ring_arm_timer(struct worker *w, struct http_conn *c)
 
 /* ---- I/O ---- */
 
-static bool want_read(struct http_conn *c, int side)
+static void mem_resume(struct timer *tm, void *ctx);
+
+/*
+ * Over proxy_engine.http_memory, a connection that already has bytes
+ * queued the other way reads no more until shedding makes room: the
+ * budget holds between two sheds, and a fresh request still gets read.
+ */
+static bool mem_wait(struct worker *w, struct http_conn *c, int side)
+{
+	struct http_workset *t = w->http;
+
+	if (!hc_queued(c, !side) || !http_buf_over(w->p.http_memory))
+		return false;
+	if (!c->mem_paused) {
+		c->mem_paused = true;
+		if (!t->mem_paused++)
+			timer_add(&w->tw, &t->mem_tick, w->now_ms + 50, mem_resume);
+	}
+	return true;
+}
+
+static bool want_read(struct worker *w, struct http_conn *c, int side)
 {
 	const struct hside *s = &c->s[side];
 	const struct hbuf *in = &c->in[side];
 
 	if (s->fd < 0 || s->recv_armed || s->eof || in->len >= HC_IN_SIZE ||
-	    hc_queued(c, !side) >= HC_BUDGET)
+	    hc_queued(c, !side) >= HC_BUDGET || mem_wait(w, c, side))
 		return false;
 	switch (c->state) {
 	case HC_PP_READ:
@@ -464,7 +533,7 @@ static void arm_recv(struct worker *w, struct http_conn *c, int side)
 static void ring_arm_reads(struct worker *w, struct http_conn *c)
 {
 	for (int side = 0; side < 2; side++)
-		if (c->state != HC_CLOSING && want_read(c, side))
+		if (c->state != HC_CLOSING && want_read(w, c, side))
 			arm_recv(w, c, side);
 }
 
@@ -511,7 +580,7 @@ static void client_took(struct http_conn *c, struct hbuf *tx, int res)
 	c->cw_sent += (uint64_t)res;
 	if (hc_queued(c, HC_CLIENT))
 		return;
-	c->cw_since_ms = c->cw_sent = 0;
+	c->cw_since_ms = c->cw_sent = c->cw_acked = 0;
 	if (tx->cap > HC_IN_SIZE)
 		hbuf_free(tx);
 }
@@ -610,6 +679,7 @@ const struct hc_io hc_ring_io = {
 	.upstream_drop = hc_ring_upstream_drop,
 	.scratch = ring_scratch,
 	.tarpit_take = ring_tarpit_take,
+	.unsent = ring_unsent,
 };
 
 /* ---- what the I/O reports to the exchange: the tunnel is told apart here, once ---- */

@@ -88,8 +88,11 @@ struct http_conn {
 	bool lingering;			/* HC_REPLY: sent, reading until EOF before the close */
 	bool tarpitted;			/* holds one of the worker's tarpit places */
 	bool src_counted;		/* counted in the proxy's per-source cap */
+	bool abort_client;		/* close with a reset: drop what the kernel still holds */
+	bool mem_paused;		/* a read waits for the buffer budget */
 	uint64_t cw_since_ms;		/* a response backlog waits for the client since; 0: none */
-	uint64_t cw_sent;		/* bytes the client took of it since then */
+	uint64_t cw_sent;		/* bytes of it sent since then (the kernel may hold some) */
+	uint64_t cw_acked;		/* of those, known to have left the kernel (last check) */
 	uint64_t shed_bytes;		/* shed for the memory budget: bytes it held */
 	struct http_req *req;
 	struct http_resp *resp;
@@ -156,6 +159,8 @@ struct hc_io {
 	char *(*scratch)(struct worker *w, size_t cap);
 	/* A place among the worker's tarpitted connections (http.tarpit.max). */
 	bool (*tarpit_take)(struct worker *w, struct http_conn *c);
+	/* Bytes sent towards side that its socket has not got rid of yet. */
+	uint32_t (*unsent)(struct worker *w, struct http_conn *c, int side);
 };
 
 static inline void hc_kick_send(struct worker *w, struct http_conn *c, int to)

@@ -12,6 +12,7 @@
 #include "engine/balancer.h"
 #include "http/breaker.h"
 #include "guard/http_guard.h"
+#include "http/http_buf.h"
 #include "http/http_rt.h"
 #include "engine/proxy.h"
 #include "engine/srccap.h"
@@ -165,7 +166,7 @@ static void http_rt_free(void *state)
 /* Totals of the live HTTP proxies, since each started; nothing without one. */
 static void http_rt_status(struct proxy *const *live, size_t n, char *buf, size_t len)
 {
-	uint64_t req = 0, blocked = 0, flagged = 0, bad = 0, up_err = 0;
+	uint64_t req = 0, blocked = 0, flagged = 0, bad = 0, up_err = 0, hogs = 0;
 	bool any = false;
 
 	for (size_t i = 0; i < n; i++) {
@@ -180,12 +181,17 @@ static void http_rt_status(struct proxy *const *live, size_t n, char *buf, size_
 		flagged += atomic_load_explicit(&st->flagged, memory_order_relaxed);
 		bad += atomic_load_explicit(&st->hygiene, memory_order_relaxed);
 		up_err += atomic_load_explicit(&st->upstream_errors, memory_order_relaxed);
+		hogs += atomic_load_explicit(&st->src_refused, memory_order_relaxed) +
+			atomic_load_explicit(&st->slow_readers, memory_order_relaxed) +
+			atomic_load_explicit(&st->mem_shed, memory_order_relaxed);
 	}
 	if (any)
 		snprintf(buf, len, " http_requests=%llu http_blocked=%llu http_flagged=%llu "
-			 "http_refused=%llu http_upstream_errors=%llu", (unsigned long long)req,
+			 "http_refused=%llu http_upstream_errors=%llu http_hogs_closed=%llu "
+			 "http_buffers=%lluK", (unsigned long long)req,
 			 (unsigned long long)blocked, (unsigned long long)flagged,
-			 (unsigned long long)bad, (unsigned long long)up_err);
+			 (unsigned long long)bad, (unsigned long long)up_err,
+			 (unsigned long long)hogs, (unsigned long long)(http_buf_total() >> 10));
 }
 
 static bool http_rt_wants(const struct proxy_cfg *cfg)

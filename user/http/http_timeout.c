@@ -16,6 +16,7 @@
 #include "http/http_rep.h"
 #include "http/http_rt.h"
 #include "engine/proxy.h"
+#include "engine/worker.h"
 
 enum hx_deadline {
 	DL_NONE, DL_HEAD, DL_IDLE, DL_BODY, DL_RESPONSE, DL_UPSTREAM, DL_CLIENT_WRITE,
@@ -36,6 +37,32 @@ static uint64_t client_grace(const struct http_conn *c)
 	uint32_t ms = c->px->cfg.timeouts.client_write_ms;
 
 	return ms ? ms : c->rt->cfg->timeouts.body_ms;
+}
+
+/*
+ * clients.min_read_rate. Progress alone does not reset this one: a client
+ * taking a byte a second would hold its queue for ever. On average since
+ * the backlog began, after the same grace, it must keep up with the rate.
+ * What it took counts only once it left the kernel's send buffer (which
+ * can swallow megabytes), so the deadline is computed from cw_acked, the
+ * last known figure, and checked again when it comes.
+ */
+static uint64_t slow_read_deadline(const struct http_conn *c)
+{
+	return c->cw_since_ms + client_grace(c) +
+	       c->cw_acked * 1000 / c->rt->cfg->clients.min_read_rate;
+}
+
+/* At the deadline: true if the client read more meanwhile (a later one). */
+static bool slow_read_recheck(struct worker *w, struct http_conn *c, uint64_t now_ms)
+{
+	uint32_t unsent = c->io->unsent(w, c, HC_CLIENT);
+	uint64_t taken = c->cw_sent > unsent ? c->cw_sent - unsent : 0;
+
+	if (taken <= c->cw_acked)
+		return false;
+	c->cw_acked = taken;
+	return slow_read_deadline(c) > now_ms;
 }
 
 static uint64_t deadline(const struct http_conn *c, enum hx_deadline *k)
@@ -90,12 +117,8 @@ static uint64_t deadline(const struct http_conn *c, enum hx_deadline *k)
 	}
 	if (c->s[HC_CLIENT].send_busy)
 		consider(c->s[HC_CLIENT].send_since_ms + client_grace(c), DL_CLIENT_WRITE, &d, k);
-	/* Progress alone does not reset this one: a client taking a byte a
-	 * second would hold its queue for ever. On average since the backlog
-	 * began, after the same grace, it must keep up with min_read_rate. */
 	if (c->cw_since_ms && h->clients.min_read_rate)
-		consider(c->cw_since_ms + client_grace(c) +
-			 c->cw_sent * 1000 / h->clients.min_read_rate, DL_SLOW_READ, &d, k);
+		consider(slow_read_deadline(c), DL_SLOW_READ, &d, k);
 	if (atomic_load_explicit(&c->px->draining, memory_order_relaxed))
 		consider(atomic_load_explicit(&c->px->drain_deadline_ms, memory_order_relaxed),
 			 DL_DRAIN, &d, k);
@@ -142,8 +165,13 @@ void hx_timeout(struct worker *w, struct http_conn *c)
 		hc_close(w, c, "client_write_timeout");
 		break;
 	case DL_SLOW_READ:
+		if (slow_read_recheck(w, c, w->now_ms)) {
+			hc_arm_timer(w, c);
+			break;
+		}
 		http_rep_report(w, c, AEGIS_REP_IN_SLOW_READ);
 		stat_inc(&c->rt->st.slow_readers);
+		c->abort_client = true;
 		hc_close(w, c, "slow_reader");
 		break;
 	case DL_LINGER:
