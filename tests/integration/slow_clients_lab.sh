@@ -161,7 +161,11 @@ shed=$(grep -c '"close":"memory_shed"' "$RUN/access.log")
 bufpeak=$(grep -o 'http_buffers=[0-9]*K' "$LOG" | tr -dc '0-9\n' | sort -n | tail -1)
 [ -n "$bufpeak" ] && [ "$bufpeak" -lt 20000 ] ||
 	fail "HTTP buffers peaked at ${bufpeak}K with http_memory 16M ($shed shed)"
-[ "$grow" -lt 100 ] || fail "aegisd grew by $grow MB with http_memory 16M ($shed shed)"
+# ASan's quarantine keeps freed memory: the RSS bound is the plain build's.
+case $AEGISD in
+*asan*) ;;
+*) [ "$grow" -lt 100 ] || fail "aegisd grew by $grow MB with http_memory 16M ($shed shed)" ;;
+esac
 grep -q "buffers over proxy_engine.http_memory" "$LOG" || fail "no log line for the shedding"
 pass "http_memory 16M: $shed of 300 stalled readers shed, buffers peaked at ${bufpeak}K, RSS grew ${grow} MB, legit download intact"
 stop_aegisd || fail "aegisd exit $? at stop"
