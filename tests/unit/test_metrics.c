@@ -43,18 +43,23 @@ Test(metrics, parse_routes)
 	cr_expect_eq(parse("GET /metrics?format=json HTTP/1.0\r\n\r\n", &rq), 0);
 	cr_expect_eq(rq.status, 200);
 	cr_expect_eq(rq.fmt, METRICS_JSON);
-	cr_expect_eq(status_of("GET /metrics?format=prometheus HTTP/1.1\n\n"), 200);
-	cr_expect_eq(status_of("GET / HTTP/1.1\r\n\r\n"), 404);
-	cr_expect_eq(status_of("GET /metricsx HTTP/1.1\r\n\r\n"), 404);
-	cr_expect_eq(status_of("GET /metrics?format=xml HTTP/1.1\r\n\r\n"), 400);
-	cr_expect_eq(status_of("POST /metrics HTTP/1.1\r\n\r\n"), 405);
-	cr_expect_eq(status_of("HEAD /metrics HTTP/1.1\r\n\r\n"), 405);
-	cr_expect_eq(status_of("GET /metrics HTTP/2.0\r\n\r\n"), 505);
-	cr_expect_eq(status_of("GET /metrics\r\n\r\n"), 400);
-	cr_expect_eq(status_of("GET  /metrics HTTP/1.1\r\n\r\n"), 400);
-	cr_expect_eq(status_of("GET metrics HTTP/1.1\r\n\r\n"), 400);
-	cr_expect_eq(status_of("\r\n\r\n"), 400);
-	cr_expect_eq(status_of("G\x01T /metrics HTTP/1.1\r\n\r\n"), 400);
+	static const struct { const char *head; int status; } cases[] = {
+		{ "GET /metrics?format=prometheus HTTP/1.1\n\n", 200 },
+		{ "GET / HTTP/1.1\r\n\r\n", 404 },
+		{ "GET /metricsx HTTP/1.1\r\n\r\n", 404 },
+		{ "GET /metrics?format=xml HTTP/1.1\r\n\r\n", 400 },
+		{ "POST /metrics HTTP/1.1\r\n\r\n", 405 },
+		{ "HEAD /metrics HTTP/1.1\r\n\r\n", 405 },
+		{ "GET /metrics HTTP/2.0\r\n\r\n", 505 },
+		{ "GET /metrics\r\n\r\n", 400 },
+		{ "GET  /metrics HTTP/1.1\r\n\r\n", 400 },
+		{ "GET metrics HTTP/1.1\r\n\r\n", 400 },
+		{ "\r\n\r\n", 400 },
+		{ "G\x01T /metrics HTTP/1.1\r\n\r\n", 400 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		cr_expect_eq(status_of(cases[i].head), cases[i].status, "%s", cases[i].head);
 }
 
 Test(metrics, parse_bounds)

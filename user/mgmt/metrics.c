@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -33,28 +34,31 @@ static void process_families(const struct metrics_src *src, struct metrics_out *
 	metrics_u64(m, NULL, src->maps ? 1 : 0);
 }
 
+static void xdp_verdict_family(const struct aegis_counter *c, bool bytes,
+			       struct metrics_out *m)
+{
+	if (bytes)
+		metrics_family(m, "aegis_xdp_bytes_total", C,
+			       "Frame bytes the XDP program judged, by reason (summed over CPUs).");
+	else
+		metrics_family(m, "aegis_xdp_packets_total", C,
+			       "Packets the XDP program judged, by reason (summed over CPUs).");
+	for (unsigned int i = 0; i < AEGIS_STAT_MAX; i++) {
+		const char *l[] = { "reason", names_stat(i), "verdict",
+				    i < AEGIS_STAT_FIRST_DROP ? "pass" : "drop", NULL };
+
+		metrics_u64(m, l, bytes ? c[i].bytes : c[i].packets);
+	}
+}
+
 static void xdp_verdicts(struct aegis_maps *maps, struct metrics_out *m)
 {
 	struct aegis_counter c[AEGIS_STAT_MAX];
 
 	if (maps_stats_read(maps, c))
 		return;
-	metrics_family(m, "aegis_xdp_packets_total", C,
-		       "Packets the XDP program judged, by reason (summed over CPUs).");
-	for (unsigned int i = 0; i < AEGIS_STAT_MAX; i++) {
-		const char *l[] = { "reason", names_stat(i), "verdict",
-				    i < AEGIS_STAT_FIRST_DROP ? "pass" : "drop", NULL };
-
-		metrics_u64(m, l, c[i].packets);
-	}
-	metrics_family(m, "aegis_xdp_bytes_total", C,
-		       "Frame bytes the XDP program judged, by reason (summed over CPUs).");
-	for (unsigned int i = 0; i < AEGIS_STAT_MAX; i++) {
-		const char *l[] = { "reason", names_stat(i), "verdict",
-				    i < AEGIS_STAT_FIRST_DROP ? "pass" : "drop", NULL };
-
-		metrics_u64(m, l, c[i].bytes);
-	}
+	xdp_verdict_family(c, false, m);
+	xdp_verdict_family(c, true, m);
 }
 
 static void xdp_errors(struct aegis_maps *maps, struct metrics_out *m)
