@@ -138,6 +138,9 @@ code() { E curl -s -m 5 -o /dev/null -w '%{http_code}' "$@"; }
 E curl -s -m 5 -D - -o /dev/null "http://127.0.0.1:$MPORT/metrics" | grep -qi "^Connection: close" ||
 	fail "no Connection: close"
 pass "404 for other paths, 405 for POST, 400 for an unknown format, Connection: close"
+ms=$(for _ in $(seq 20); do E curl -s -m 5 -o /dev/null -w '%{time_total}\n' "http://127.0.0.1:$MPORT/metrics"; done |
+	awk '{ t += $1 } END { printf "%.2f", t / NR * 1000 }')
+pass "a scrape takes ${ms} ms on average (20 scrapes, curl time_total)"
 
 # ---- a real Prometheus scraping aegisd ----
 cat > "$RUN/prometheus.yml" <<EOF
