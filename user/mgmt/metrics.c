@@ -135,8 +135,9 @@ static void engine_families(const struct proxy_set *ps, struct metrics_out *m)
 	metrics_u64(m, NULL, st.udp_dropped);
 }
 
-/* One per-proxy family: a field of struct proxy_counters, and the
- * label its second value gets (direction), if any. */
+/* One family (or one more sample of the family above it, help NULL):
+ * a uint64_t field of a counters struct at off, and the label its
+ * value gets (direction, action...), if any. */
 struct px_family {
 	const char *name, *help;
 	enum metrics_type type;
@@ -312,44 +313,47 @@ static void http_families_out(const struct proxy_set *ps, struct metrics_out *m)
 	http_responses(ps, m);
 }
 
+#define RC(f) offsetof(struct rep_service_counters, f)
+#define RPF(n, t, f, h) { n, h, t, RC(f), NULL, NULL }
+#define RPL(n, f, k, v, h) { n, h, C, RC(f), k, v }
+static const struct px_family rep_table[] = {
+	RPF("aegis_reputation_sources", G, rep.entries, "Sources the reputation table tracks."),
+	RPF("aegis_reputation_reports_total", C, rep.reports, "Reports the engine applied."),
+	RPF("aegis_reputation_report_drops_total", C, rep.queue_drops,
+	    "Reports lost because a producer ring was full."),
+	RPF("aegis_reputation_table_full_total", C, rep.table_full,
+	    "New sources not tracked: the table was full."),
+	RPF("aegis_reputation_evicted_total", C, rep.evicted,
+	    "Tracked sources replaced by a new one."),
+	RPL("aegis_reputation_actions_total", rep.bans, "action", "ban",
+	    "Actions the engine took (withheld: detect mode or a protected source)."),
+	RPL("aegis_reputation_actions_total", rep.softblocks, "action", "softblock", NULL),
+	RPL("aegis_reputation_actions_total", rep.throttles, "action", "throttle", NULL),
+	RPL("aegis_reputation_actions_total", rep.withheld, "action", "withheld", NULL),
+	RPF("aegis_reputation_bans_written_total", C, ban_writes,
+	    "Reputation bans written into the XDP ban table."),
+	RPL("aegis_reputation_ban_failures_total", ban_queue_drops, "cause", "queue_full",
+	    "Reputation bans not written: queue full, table full or a map error."),
+	RPL("aegis_reputation_ban_failures_total", ban_table_full, "cause", "table_full", NULL),
+	RPL("aegis_reputation_ban_failures_total", ban_errors, "cause", "error", NULL),
+	RPF("aegis_reputation_bans_evicted_total", C, ban_evicted,
+	    "Reputation bans removed early for a higher-scored source (table full)."),
+};
+
 static void rep_families(struct rep_service *rep, struct metrics_out *m)
 {
 	struct rep_service_counters rc;
-	const char *ban[] = { "action", "ban", NULL }, *sb[] = { "action", "softblock", NULL };
-	const char *th[] = { "action", "throttle", NULL }, *wh[] = { "action", "withheld", NULL };
 
 	if (!rep_service_counters(rep, &rc))
 		return;
-	metrics_family(m, "aegis_reputation_sources", G, "Sources the reputation table tracks.");
-	metrics_u64(m, NULL, rc.rep.entries);
-	metrics_family(m, "aegis_reputation_reports_total", C, "Reports the engine applied.");
-	metrics_u64(m, NULL, rc.rep.reports);
-	metrics_family(m, "aegis_reputation_report_drops_total", C,
-		       "Reports lost because a producer ring was full.");
-	metrics_u64(m, NULL, rc.rep.queue_drops);
-	metrics_family(m, "aegis_reputation_table_full_total", C,
-		       "New sources not tracked: the table was full.");
-	metrics_u64(m, NULL, rc.rep.table_full);
-	metrics_family(m, "aegis_reputation_evicted_total", C,
-		       "Tracked sources replaced by a new one.");
-	metrics_u64(m, NULL, rc.rep.evicted);
-	metrics_family(m, "aegis_reputation_actions_total", C,
-		       "Actions the engine took (withheld: detect mode or a protected source).");
-	metrics_u64(m, ban, rc.rep.bans);
-	metrics_u64(m, sb, rc.rep.softblocks);
-	metrics_u64(m, th, rc.rep.throttles);
-	metrics_u64(m, wh, rc.rep.withheld);
-	metrics_family(m, "aegis_reputation_bans_written_total", C,
-		       "Reputation bans written into the XDP ban table.");
-	metrics_u64(m, NULL, rc.ban_writes);
-	metrics_family(m, "aegis_reputation_ban_failures_total", C,
-		       "Reputation bans not written: queue full, table full or a map error.");
-	metrics_u64(m, (const char *[]){ "cause", "queue_full", NULL }, rc.ban_queue_drops);
-	metrics_u64(m, (const char *[]){ "cause", "table_full", NULL }, rc.ban_table_full);
-	metrics_u64(m, (const char *[]){ "cause", "error", NULL }, rc.ban_errors);
-	metrics_family(m, "aegis_reputation_bans_evicted_total", C,
-		       "Reputation bans removed early for a higher-scored source (table full).");
-	metrics_u64(m, NULL, rc.ban_evicted);
+	for (size_t f = 0; f < sizeof(rep_table) / sizeof(rep_table[0]); f++) {
+		const struct px_family *rf = &rep_table[f];
+		const char *l[] = { rf->lname, rf->lval, NULL };
+
+		if (rf->help)	/* a second label value continues the family */
+			metrics_family(m, rf->name, rf->type, rf->help);
+		metrics_u64(m, l, *(const uint64_t *)((const char *)&rc + rf->off));
+	}
 }
 
 void metrics_collect(const struct metrics_src *src, struct metrics_out *m)
