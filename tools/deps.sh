@@ -5,7 +5,8 @@ set -eu
 
 PKGS="clang llvm libclang-rt-dev make gcc pkg-config libbpf-dev libxdp-dev xdp-tools bpftool
 liburing-dev libyaml-dev libsystemd-dev libcriterion-dev libelf-dev zlib1g-dev libssl-dev libhyperscan-dev node-llhttp libcurl4-openssl-dev
-iproute2 iputils-ping netcat-openbsd hping3 tcpdump curl wrk python3 procps kmod logrotate"
+iproute2 iputils-ping netcat-openbsd hping3 tcpdump curl wrk python3 procps kmod logrotate
+prometheus"
 # Peers for `make bench` only (tools/deps.sh --bench): tests never need them.
 # HTTP: nginx + ModSecurity v3 + OWASP CRS as a WAF peer; python3-yaml reads
 # the CRS regression corpus (tools/bench_http/waf_compare.py).

@@ -37,6 +37,8 @@
 #include "http/http_proxy.h"
 #include "xdp/shield.h"
 #include "xdp/state.h"
+#include "mgmt/metrics.h"
+#include "mgmt/metrics_http.h"
 #include "mgmt/rep_service.h"
 #include "engine/engine_rep.h"
 
@@ -45,7 +47,7 @@
 #define RELOAD_DEBOUNCE_MS	300
 #define STATE_SAVE_EVERY_S	10
 
-enum { EV_SIGNAL = 1, EV_INOTIFY, EV_RING, EV_TICK, EV_DEBOUNCE, EV_REP };
+enum { EV_SIGNAL = 1, EV_INOTIFY, EV_RING, EV_TICK, EV_DEBOUNCE, EV_REP, EV_METRICS };
 
 struct daemon {
 	const char *config_path;
@@ -61,6 +63,8 @@ struct daemon {
 	struct aegis_counter last[AEGIS_STAT_MAX];
 	struct proxy_set ps;
 	struct rep_service *rep;	/* NULL unless reputation.enabled */
+	struct mhttp metrics;		/* fd -1 unless metrics.enabled */
+	double start_time_s;		/* Unix time, for aegis_start_time_seconds */
 	uint64_t shed_seen;	/* proxy_set_shed() at the last tick */
 	bool stop;		/* leave the loop */
 	bool draining;		/* stop requested: proxies finish their connections */
@@ -232,9 +236,10 @@ static void warn_restart_only(const struct aegis_config *o, const struct aegis_c
 	if (ifaces || memcmp(&o->maps, &n->maps, sizeof(o->maps)) ||
 	    memcmp(&o->engine, &n->engine, sizeof(o->engine)) ||
 	    strcmp(o->pin_dir, n->pin_dir) || strcmp(o->state_dir, n->state_dir) ||
-	    strcmp(o->events.output, n->events.output))
-		log_warn("reload: interfaces, maps, proxy_engine, pin_dir, state_dir and "
-			 "events.output changes take effect after a restart");
+	    strcmp(o->events.output, n->events.output) ||
+	    memcmp(&o->metrics, &n->metrics, sizeof(o->metrics)))
+		log_warn("reload: interfaces, maps, proxy_engine, pin_dir, state_dir, "
+			 "events.output and metrics changes take effect after a restart");
 }
 
 /* No interfaces (proxy-only mode): what only XDP enforces is refused,
@@ -318,6 +323,7 @@ static void reload(struct daemon *d, const char *why)
 	/* Keep restart-only values so the running state stays consistent. */
 	next->maps = d->cfg->maps;
 	next->engine = d->cfg->engine;
+	next->metrics = d->cfg->metrics;
 	snprintf(next->pin_dir, sizeof(next->pin_dir), "%s", d->cfg->pin_dir);
 	snprintf(next->state_dir, sizeof(next->state_dir), "%s", d->cfg->state_dir);
 	ret = d->xdp ? shield_apply(&d->shield, next, err, sizeof(err)) : 0;
@@ -426,6 +432,7 @@ static void on_tick(struct daemon *d)
 	if (d->events_on)
 		events_tick(&d->events);
 	rep_service_tick(d->rep);
+	mhttp_tick(&d->metrics);
 	if (d->ps.n_workers) {
 		uint64_t shed = proxy_set_shed(&d->ps);
 
@@ -468,6 +475,7 @@ static int run_loop(struct daemon *d)
 			case EV_RING: events_poll(&d->events); break;
 			case EV_TICK: on_tick(d); break;
 			case EV_REP: rep_service_poll(d->rep); break;
+			case EV_METRICS: mhttp_poll(&d->metrics); break;
 			case EV_DEBOUNCE:
 				if (read(d->debfd, &exp, sizeof(exp)) > 0)
 					reload(d, "file changed");
@@ -520,6 +528,40 @@ static int start_xdp(struct daemon *d)
 	return ret;
 }
 
+/* /metrics: rendered on the main thread when a scrape asks. */
+static int render_metrics(enum metrics_format fmt, char **body, size_t *len, void *ctx)
+{
+	struct daemon *d = ctx;
+	struct metrics_src src = {
+		.version = AEGIS_VERSION,
+		.start_time_s = d->start_time_s,
+		.maps = d->xdp ? &d->loader.maps : NULL,
+		.ps = &d->ps,
+		.rep = d->rep,
+	};
+
+	return metrics_render(&src, fmt, body, len);
+}
+
+static int start_metrics(struct daemon *d)
+{
+	const struct cfg_metrics *mc = &d->cfg->metrics;
+	char err[256];
+	int ret;
+
+	if (!mc->enabled)
+		return 0;
+	ret = mhttp_open(&d->metrics, &mc->addr, mc->port, render_metrics, d, err, sizeof(err));
+	if (ret) {
+		log_error("%s", err);
+		return ret;
+	}
+	if (epoll_add(d->epfd, mhttp_fd(&d->metrics), EV_METRICS))
+		return -errno;
+	log_info("metrics: serving http://%s/metrics", mc->listen);
+	return 0;
+}
+
 static int start(struct daemon *d)
 {
 	char err[1024];
@@ -554,6 +596,8 @@ static int start(struct daemon *d)
 	engine_rep_set(rep_service_rep(d->rep), (enum engine_rep_softblock)d->cfg->rep.softblock);
 	if (d->rep && epoll_add(d->epfd, rep_service_fd(d->rep), EV_REP))
 		return -errno;
+	if ((ret = start_metrics(d)))
+		return ret;
 	if (!d->xdp) {
 		log_info("aegisd %s running: no interfaces (proxy-only mode: XDP plane off, "
 			 "bans enforced at L7), %zu proxies", AEGIS_VERSION, d->cfg->n_proxies);
@@ -602,12 +646,17 @@ int main(int argc, char **argv)
 	char err[1024];
 	int ret;
 
+	struct timespec t0;
+
 	/* The HTTP queues grow to hundreds of KiB and are freed when a slow
 	 * reader is shed: a fixed threshold keeps such blocks mmap()ed, so
 	 * freeing them returns the memory (glibc's sliding threshold would
 	 * move them into arenas, where RSS stays at its peak). */
 	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+	clock_gettime(CLOCK_REALTIME, &t0);
+	d.start_time_s = (double)t0.tv_sec + (double)t0.tv_nsec / 1e9;
 	maps_init_none(&d.loader.maps);	/* loader_stop() closes them even if never started */
+	mhttp_init(&d.metrics);
 	if (parse_args(&d, argc, argv, &check))
 		return 2;
 	if (config_load(d.config_path, &d.cfg, err, sizeof(err))) {
@@ -647,6 +696,7 @@ int main(int argc, char **argv)
 		ret = run_loop(&d);
 	}
 	sd_notify(0, "STOPPING=1");
+	mhttp_close(&d.metrics);
 	if (d.loader.n_ifaces)
 		save_state(&d);
 	proxy_set_stop(&d.ps);

@@ -10,6 +10,7 @@
 # Checks: the validator refuses what only XDP enforces (policies, lists,
 # a proxy's xdp: block) with file:line, and a file with neither interfaces
 # nor proxies; aegisd runs with no program attached and nothing pinned;
+# /metrics has no XDP family and says aegis_xdp_enabled 0;
 # attackers get banned and then refused at L7 (403, stage reputation), their
 # open connections closed; the legit client and the TCP proxy keep working.
 set -u
@@ -82,6 +83,7 @@ YAML
 	echo "log: { status_interval: 1s }"
 	echo "events: { output: $RUN/events.jsonl }"
 	echo "proxy_engine: { workers: 2 }"
+	echo "metrics: { listen: 127.0.0.1:9464 }"
 	proxies
 	cat <<YAML
 reputation:
@@ -136,6 +138,16 @@ wait_port "$EDGE" tcp 80
 sleep 1.2
 grep -q "status: xdp=off proxies=2" "$LOG" || fail "status line: $(grep status: "$LOG" | tail -1)"
 pass "aegisd runs with no interfaces: no XDP program, nothing pinned, status says xdp=off"
+M=$(ip netns exec "$EDGE" curl -s -m 3 http://127.0.0.1:9464/metrics)
+echo "$M" | grep -q '^aegis_xdp_enabled 0$' || fail "/metrics: aegis_xdp_enabled is not 0"
+! echo "$M" | grep -qE '^aegis_(xdp_packets|xdp_bytes|xdp_errors|map_entries)' ||
+	fail "/metrics lists XDP families without the XDP plane"
+echo "$M" | grep -q '^aegis_proxy_connections{proxy="web"} ' || fail "/metrics: no proxy web"
+echo "$M" | grep -q '^aegis_reputation_sources ' || fail "/metrics: no reputation families"
+if command -v promtool >/dev/null; then
+	echo "$M" | promtool check metrics >/dev/null 2>&1 || fail "promtool check metrics (proxy-only)"
+fi
+pass "/metrics in proxy-only mode: no XDP families, aegis_xdp_enabled 0, proxies and reputation"
 
 get() {	# SRC PATH: HTTP status
 	ip netns exec "$CLI" curl -s -m 3 --interface "$1" -o /dev/null -w '%{http_code}' \

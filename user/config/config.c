@@ -44,6 +44,7 @@ int cfg_defaults(struct aegis_config *cfg)
 	cfg->maps.flows = AEGIS_DEF_FLOW_ENTRIES;
 	cfg->maps.event_ring = AEGIS_DEF_EVENT_RING_BYTES;
 	rep_cfg_defaults(&cfg->rep);
+	cfg_metrics_defaults(&cfg->metrics);
 	cfg->sanity.drop_malformed = true;
 	cfg->sanity.tcp_flags = true;
 	cfg->sanity.reflection = true;

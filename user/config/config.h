@@ -87,6 +87,17 @@ struct cfg_policy {
 	uint32_t flow_idle_s, syn_timeout_s;
 };
 
+/* The metrics endpoint (metrics: block, config_metrics.c). */
+#define CFG_DEF_METRICS_LISTEN	"127.0.0.1:9464"
+
+struct cfg_metrics {
+	bool enabled;			/* a metrics: block turns it on; default off */
+	struct aegis_addr addr;		/* listen address, default 127.0.0.1 */
+	uint16_t port;			/* default 9464 */
+	bool allow_remote;		/* a non-loopback address needs it */
+	char listen[64];		/* as written, for messages */
+};
+
 struct aegis_config {
 	char path[4096];		/* file (or name) it was loaded from */
 	struct cfg_iface *ifaces;
@@ -134,6 +145,7 @@ struct aegis_config {
 	size_t n_proxies;
 	char proxies_dir[256];		/* "" = none (default) */
 	struct rep_cfg rep;		/* reputation: (rep_cfg.h) */
+	struct cfg_metrics metrics;	/* metrics: */
 };
 
 /*

@@ -505,6 +505,7 @@ static const struct cfg_field root_fields[] = {
 	CFG_CUSTOM("proxies_dir", cfg_set_proxies_dir),
 	CFG_SECTION("proxy_engine", engine_fields),
 	CFG_CUSTOM("reputation", cfg_set_reputation),
+	CFG_CUSTOM("metrics", cfg_set_metrics),
 };
 
 int cfg_parse_root(struct cfg_ctx *c, const struct cfg_node *root)

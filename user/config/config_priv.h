@@ -8,6 +8,7 @@
  *   config_policy.c the policies list: limits, ports, overlap checks
  *   proxy_config*.c proxies and proxies_dir (proxy_config.h)
  *   http_config*.c  the http: block of http proxies (http_cfg.h)
+ *   config_reputation.c, config_metrics.c  the reputation: and metrics: blocks
  *   config.c        public API: load, free, defaults, map translation
  */
 #ifndef AEGIS_CONFIG_PRIV_H
@@ -183,6 +184,11 @@ int cfg_http_proxy_check(struct cfg_ctx *c, const char *path, int line, struct p
 /* config_reputation.c: the reputation: block */
 int cfg_set_reputation(struct cfg_ctx *, const struct cfg_field *, const struct cfg_node *,
 		       const char *, void *);
+
+/* config_metrics.c: the metrics: block */
+void cfg_metrics_defaults(struct cfg_metrics *m);
+int cfg_set_metrics(struct cfg_ctx *, const struct cfg_field *, const struct cfg_node *,
+		    const char *, void *);
 
 /* config.c */
 int cfg_defaults(struct aegis_config *cfg);

@@ -154,6 +154,39 @@ static const struct proxy_app_ops *app_for(const struct proxy_cfg *cfg)
 	return NULL;
 }
 
+const char *proxy_name(const struct proxy *px)
+{
+	return px->cfg.name;
+}
+
+#define RLX(v) atomic_load_explicit(&(v), memory_order_relaxed)
+
+void proxy_counters(const struct proxy *px, struct proxy_counters *out)
+{
+	const struct proxy_stats *st = &px->st;
+
+	out->conns_active = RLX(st->conns_active);
+	out->conns_total = RLX(st->conns_total);
+	out->conns_shed = RLX(st->conns_shed);
+	out->conns_failed = RLX(st->conns_failed);
+	out->bytes_in = RLX(st->bytes_in);
+	out->bytes_out = RLX(st->bytes_out);
+	out->udp_sessions = RLX(st->udp_sessions);
+	out->udp_datagrams_in = RLX(st->udp_datagrams_in);
+	out->udp_datagrams_out = RLX(st->udp_datagrams_out);
+	out->udp_dropped = RLX(st->udp_dropped);
+}
+
+size_t proxy_lb_count(const struct proxy *px)
+{
+	return px->n_lbs;
+}
+
+struct lb *proxy_lb_at(const struct proxy *px, size_t i)
+{
+	return i < px->n_lbs ? px->lbs[i] : NULL;
+}
+
 void *proxy_app_state(const struct proxy *px)
 {
 	return px->app_state;

@@ -80,10 +80,24 @@ struct proxy {
 	struct proxy_stats st;
 };
 
+/* A snapshot of struct proxy_stats (relaxed reads), for metrics. */
+struct proxy_counters {
+	uint64_t conns_active, conns_total, conns_shed, conns_failed;
+	uint64_t bytes_in, bytes_out;	/* client->upstream, upstream->client */
+	uint64_t udp_sessions, udp_datagrams_in, udp_datagrams_out, udp_dropped;
+};
+
 /* Builds a proxy from its config (copied). Returns 0 or -errno with err set. */
 int proxy_create(const struct proxy_cfg *cfg, struct proxy **out, char *err, size_t len);
 void proxy_get(struct proxy *px);
 void proxy_put(struct proxy *px);
+
+/* Its configured name (unique among the live proxies). */
+const char *proxy_name(const struct proxy *px);
+void proxy_counters(const struct proxy *px, struct proxy_counters *out);
+/* Its balancers (px->lbs), i < proxy_lb_count(px). */
+size_t proxy_lb_count(const struct proxy *px);
+struct lb *proxy_lb_at(const struct proxy *px, size_t i);
 
 /* The application runtime of px (NULL for plain TCP/UDP). */
 void *proxy_app_state(const struct proxy *px);

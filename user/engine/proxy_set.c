@@ -254,6 +254,41 @@ uint64_t proxy_set_shed(const struct proxy_set *ps)
 	return shed;
 }
 
+#define RLX(v) atomic_load_explicit(&(v), memory_order_relaxed)
+
+void proxy_set_stats(const struct proxy_set *ps, struct proxy_set_stats *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->workers = (uint64_t)ps->n_workers;
+	for (int i = 0; i < ps->n_workers; i++) {
+		const struct worker_stats *st = &ps->workers[i].st;
+
+		out->accepted += RLX(st->accepted);
+		out->shed_conns += RLX(st->shed_conns);
+		out->udp_shed += RLX(st->udp_shed);
+		out->buffer_waits += RLX(st->enobufs);
+		out->conn_errors += RLX(st->conn_errors);
+		out->tcp_active += RLX(st->tcp_active);
+		out->udp_sessions += RLX(st->udp_sessions);
+		out->udp_dropped += RLX(st->udp_dropped);
+	}
+}
+
+int proxy_set_n_workers(const struct proxy_set *ps)
+{
+	return ps->n_workers;
+}
+
+size_t proxy_set_n_live(const struct proxy_set *ps)
+{
+	return ps->n_live;
+}
+
+struct proxy *proxy_set_live(const struct proxy_set *ps, size_t i)
+{
+	return i < ps->n_live ? ps->live[i] : NULL;
+}
+
 void proxy_set_status(const struct proxy_set *ps, char *buf, size_t len)
 {
 	uint64_t conns = 0, udp = 0, shed = 0, enobufs = 0;

@@ -41,6 +41,17 @@ bool proxy_set_busy(const struct proxy_set *ps);
 void proxy_set_stop(struct proxy_set *ps);
 /* New connections and UDP sessions shed (limits reached) since start. */
 uint64_t proxy_set_shed(const struct proxy_set *ps);
+/* The engine's counters summed over the workers (relaxed reads). */
+struct proxy_set_stats {
+	uint64_t workers, accepted, shed_conns, udp_shed, buffer_waits, conn_errors;
+	uint64_t tcp_active, udp_sessions, udp_dropped;
+};
+void proxy_set_stats(const struct proxy_set *ps, struct proxy_set_stats *out);
+/* Worker threads running: 0 until the first proxy starts the engine. */
+int proxy_set_n_workers(const struct proxy_set *ps);
+/* The live proxies (not those draining after a reload), i < n. */
+size_t proxy_set_n_live(const struct proxy_set *ps);
+struct proxy *proxy_set_live(const struct proxy_set *ps, size_t i);
 /* Status line fragment: "proxies=2 conns=10 udp=3 shed=0". */
 void proxy_set_status(const struct proxy_set *ps, char *buf, size_t len);
 

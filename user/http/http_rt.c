@@ -194,6 +194,30 @@ static void http_rt_status(struct proxy *const *live, size_t n, char *buf, size_
 			 (unsigned long long)hogs, (unsigned long long)(http_buf_total() >> 10));
 }
 
+bool http_rt_counters(const struct proxy *px, struct http_counters *out)
+{
+	const struct http_stats *st;
+
+	if (proxy_app(px) != &http_app)
+		return false;
+	st = &http_rt_of(px)->st;
+	out->requests = LD(st->requests);
+	for (size_t i = 0; i < 6; i++)
+		out->responses[i] = LD(st->responses[i]);
+	out->blocked = LD(st->blocked);
+	out->flagged = LD(st->flagged);
+	out->hygiene = LD(st->hygiene);
+	out->upstream_errors = LD(st->upstream_errors);
+	out->breaker_open = LD(st->breaker_open);
+	out->tunnels = LD(st->tunnels);
+	out->pool_reused = LD(st->pool_reused);
+	out->pool_new = LD(st->pool_new);
+	out->src_refused = LD(st->src_refused);
+	out->slow_readers = LD(st->slow_readers);
+	out->mem_shed = LD(st->mem_shed);
+	return true;
+}
+
 static bool http_rt_wants(const struct proxy_cfg *cfg)
 {
 	return cfg->http != NULL;

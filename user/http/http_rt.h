@@ -14,6 +14,7 @@
 #define AEGIS_HTTP_RT_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "config/http_cfg.h"
@@ -62,6 +63,16 @@ extern const struct proxy_app_ops http_app;
 
 /* addr is in http.trusted_proxies (its X-Forwarded-For is honoured). */
 bool http_rt_trusts(const struct http_rt *rt, const struct aegis_addr *addr);
+
+/* A snapshot of struct http_stats (relaxed reads), for metrics. */
+struct http_counters {
+	uint64_t requests, responses[6];	/* responses[n]: status n xx; [0]: none */
+	uint64_t blocked, flagged, hygiene, upstream_errors, breaker_open;
+	uint64_t tunnels, pool_reused, pool_new;
+	uint64_t src_refused, slow_readers, mem_shed;
+};
+/* px's HTTP counters; false (out untouched) if px is no HTTP proxy. */
+bool http_rt_counters(const struct proxy *px, struct http_counters *out);
 
 /* The runtime of an HTTP proxy (one whose application is http_app). */
 static inline struct http_rt *http_rt_of(const struct proxy *px)

@@ -17,6 +17,15 @@ bool addr_is_v4(const struct aegis_addr *a)
 	return memcmp(a, v4_mapped_prefix, sizeof(v4_mapped_prefix)) == 0;
 }
 
+bool addr_is_loopback(const struct aegis_addr *a)
+{
+	static const unsigned char v6_lo[16] = { [15] = 1 };
+
+	if (addr_is_v4(a))
+		return ((const unsigned char *)&a->w[3])[0] == 127;
+	return !memcmp(a, v6_lo, sizeof(v6_lo));
+}
+
 void addr_from_ipv4(struct aegis_addr *a, unsigned int v4_be)
 {
 	memcpy(a, v4_mapped_prefix, sizeof(v4_mapped_prefix));

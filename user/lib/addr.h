@@ -24,6 +24,8 @@ int addr_parse(const char *s, struct aegis_addr *out);
 int addr_parse_cidr(const char *s, struct aegis_lpm_key *out, bool allow_host_bits);
 
 bool addr_is_v4(const struct aegis_addr *a);
+/* 127.0.0.0/8 (also IPv4-mapped) or ::1. */
+bool addr_is_loopback(const struct aegis_addr *a);
 void addr_from_ipv4(struct aegis_addr *a, unsigned int v4_be);
 
 /* Prints in the family's own form. Returns buf. */

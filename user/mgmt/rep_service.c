@@ -630,6 +630,19 @@ struct rep *rep_service_rep(struct rep_service *s)
 	return s ? s->rep : NULL;
 }
 
+bool rep_service_counters(struct rep_service *s, struct rep_service_counters *out)
+{
+	if (!s)
+		return false;
+	rep_stats(s->rep, &out->rep);
+	out->ban_writes = s->bans.st.written;
+	out->ban_queue_drops = s->bans.st.queue_drops;
+	out->ban_table_full = s->bans.st.full;
+	out->ban_evicted = s->bans.st.evicted;
+	out->ban_errors = s->bans.st.errors;
+	return true;
+}
+
 void rep_service_status(struct rep_service *s, char *buf, size_t len)
 {
 	struct rep_stats st;

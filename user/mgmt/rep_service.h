@@ -17,6 +17,7 @@
 #include "aegis/maps.h"
 #include "config/config.h"
 #include "xdp/maps.h"
+#include "guard/reputation.h"
 
 struct rep_service;
 struct rep;
@@ -47,6 +48,13 @@ int rep_service_fd(const struct rep_service *s);
 void rep_service_poll(struct rep_service *s);
 /* For the engines (phase 2): rep_report() with queue index 0..n_workers-1. */
 struct rep *rep_service_rep(struct rep_service *s);
+/* The engine's counters and the ban writer's, for metrics; false (out
+ * untouched) when s is NULL (reputation off). */
+struct rep_service_counters {
+	struct rep_stats rep;		/* guard/reputation.h */
+	uint64_t ban_writes, ban_queue_drops, ban_table_full, ban_evicted, ban_errors;
+};
+bool rep_service_counters(struct rep_service *s, struct rep_service_counters *out);
 /* One status fragment: " rep=N bans=N ..." */
 void rep_service_status(struct rep_service *s, char *buf, size_t len);
 

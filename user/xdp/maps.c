@@ -647,6 +647,16 @@ static int count_visit(int fd, const void *key, void *ctx)
 	return 0;
 }
 
+long maps_capacity(struct aegis_maps *m, enum maps_id id)
+{
+	struct bpf_map_info info = {};
+	__u32 sz = sizeof(info);
+
+	if (bpf_obj_get_info_by_fd(m->fd[id], &info, &sz))
+		return -errno;
+	return info.max_entries;
+}
+
 long maps_count(struct aegis_maps *m, enum maps_id id)
 {
 	unsigned char k[64], n[64];

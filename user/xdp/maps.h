@@ -98,5 +98,7 @@ int maps_conn_foreach(struct aegis_maps *m, maps_conn_cb cb, void *ctx);
 
 /* Entries in a hash/LPM map (walks the keys). Arrays report max_entries. */
 long maps_count(struct aegis_maps *m, enum maps_id id);
+/* A map's max_entries as the kernel holds it, or negative errno. */
+long maps_capacity(struct aegis_maps *m, enum maps_id id);
 
 #endif /* AEGIS_MAPS_USER_H */
