@@ -210,6 +210,23 @@ sleep 2	# two more scrapes: nothing beyond the traffic sent may show up
 [ "$(q "$DENYB - $b0")" = 20000 ] || fail "deny bytes moved by $(q "$DENYB - $b0"), not 20000"
 pass "Prometheus: 40 requests, 40 2xx, 200 deny drops and 20000 bytes, as sent"
 
+# ---- latency histograms: one 300 ms answer lands in the (0.25, 0.5] bucket ----
+HCNT='sum(aegis_http_request_duration_seconds_count{proxy="web"})'
+UPB() { echo "sum(aegis_http_upstream_response_seconds_bucket{proxy=\"web\",le=\"$1\"})"; }
+UP_IN="$(UPB 0.5) - $(UPB 0.25)"
+wait_q "$HCNT" "v >= $(want "$r0" 40)" || fail "request histogram count: $(q "$HCNT")"
+c0=$(q "$HCNT") u0=$(q "$UP_IN") f0=$(q "$(UPB 0.25)")
+st=$(ip netns exec "$CLI" curl -s -m 3 -o /dev/null -w '%{http_code}' --interface 198.18.0.2 \
+	-H "Host: a.test" "http://198.18.0.1/slow?ms=300")
+[ "$st" = 200 ] || fail "slow request answered $st"
+wait_q "$HCNT" "v >= $(want "$c0" 1)" || fail "request histogram did not count the slow request"
+sleep 2
+[ "$(q "$UP_IN - $u0")" = 1 ] || fail "(0.25 s, 0.5 s] upstream bucket moved by $(q "$UP_IN - $u0"), not 1"
+[ "$(q "$(UPB 0.25) - $f0")" = 0 ] || fail "the 0.25 s bucket counted a 300 ms answer"
+p95=$(q 'histogram_quantile(0.95, sum by (le) (aegis_http_upstream_response_seconds_bucket{proxy="web"}))')
+[ -n "$p95" ] || fail "histogram_quantile over the upstream histogram: none"
+pass "Prometheus: the latency histograms count each request once; a 300 ms answer in (0.25 s, 0.5 s] (p95 ${p95}s)"
+
 # ---- slow clients hold every slot: the loop and the proxy go on ----
 ip netns exec "$EDGE" python3 - "$MPORT" <<'PY' > "$RUN/slow.out" 2>&1 &
 import socket, sys, time
@@ -242,7 +259,13 @@ import json, re, sys
 d = json.load(open(sys.argv[1]))
 used = {n for p in d["panels"] for t in p.get("targets", [])
         for n in re.findall(r"\baegis_[a-z0-9_]+", t["expr"])}
-live = {l.split()[2] for l in open(sys.argv[2]) if l.startswith("# TYPE ")}
+live = set()
+for l in open(sys.argv[2]):
+    if l.startswith("# TYPE "):
+        name, kind = l.split()[2:4]
+        live.add(name)
+        if kind == "histogram":
+            live.update(name + s for s in ("_bucket", "_sum", "_count"))
 missing = sorted(used - live)
 assert used, "the dashboard queries no aegis_ metric"
 assert not missing, "not in /metrics: %s" % " ".join(missing)

@@ -17,7 +17,9 @@
 #include "config/config.h"
 #include "engine/proxy_set.h"
 #include "lib/addr.h"
+#include "lib/histo.h"
 #include "mgmt/metrics.h"
+#include "mgmt/metrics_out.h"
 #include "mgmt/metrics_http.h"
 
 static int parse(const char *s, struct mhttp_req *rq)
@@ -115,6 +117,44 @@ Test(metrics, text_format)
 			 "# TYPE y gauge\n"
 			 "y{proxy=\"we\\\"i\\\\rd\\n\"} 18446744073709551615\n"
 			 "y 1.5\n");
+	free(s);
+}
+
+/* Two observations in the 10 ms bucket, one past 10 s: cumulative
+ * buckets, +Inf, sum and count in seconds. */
+static void one_histogram(struct metrics_out *m)
+{
+	struct histo h = { 0 };
+	struct histo_snap s;
+	const char *l[] = { "proxy", "web", NULL };
+	double b[HISTO_BUCKETS];
+
+	histo_record(&h, 7);
+	histo_record(&h, 10);
+	histo_record(&h, 20000);
+	histo_read(&h, &s);
+	for (size_t i = 0; i < HISTO_BUCKETS; i++)
+		b[i] = histo_bounds_ms[i] / 1000.0;
+	metrics_family(m, "lat_seconds", METRICS_HISTOGRAM, "Latency.");
+	metrics_histogram(m, l, b, s.le, 3, s.count, s.sum_ms / 1000.0);
+}
+
+Test(metrics, histogram)
+{
+	char *s = render_with(one_histogram, METRICS_TEXT);
+
+	cr_expect_str_eq(s, "# HELP lat_seconds Latency.\n"
+			 "# TYPE lat_seconds histogram\n"
+			 "lat_seconds_bucket{proxy=\"web\",le=\"0.005\"} 0\n"
+			 "lat_seconds_bucket{proxy=\"web\",le=\"0.01\"} 2\n"
+			 "lat_seconds_bucket{proxy=\"web\",le=\"0.025\"} 2\n"
+			 "lat_seconds_bucket{proxy=\"web\",le=\"+Inf\"} 3\n"
+			 "lat_seconds_sum{proxy=\"web\"} 20.016999999999999\n"
+			 "lat_seconds_count{proxy=\"web\"} 3\n");
+	free(s);
+	s = render_with(one_histogram, METRICS_JSON);
+	cr_expect(strstr(s, "\"buckets\":{\"0.005\":0,\"0.01\":2,\"0.025\":2,\"+Inf\":3}"), "%s", s);
+	cr_expect(strstr(s, "\"count\":3"), "%s", s);
 	free(s);
 }
 

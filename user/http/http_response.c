@@ -61,6 +61,8 @@ static int relay_head(struct worker *w, struct http_conn *c)
 	if (http_resp_eof_body(c->resp) || rw.close)
 		c->close_after = true;
 	hx_breaker_report(w, c, status < 500);
+	if (c->req_sent_ms)
+		histo_record(&c->rt->st.lat_upstream, w->now_ms - c->req_sent_ms);
 	if (c->rt->adapt && c->req_sent_ms)
 		adaptive_record(c->rt->adapt, (uint32_t)(w->now_ms - c->req_sent_ms), w->now_ms);
 	return 0;
@@ -313,6 +315,7 @@ void hx_request_end(struct worker *w, struct http_conn *c)
 		return;
 	c->logged = true;
 	stat_inc(&c->rt->st.responses[c->status >= 100 && c->status < 600 ? c->status / 100 : 0]);
+	histo_record(&c->rt->st.lat_request, w->now_ms - c->req_first_ms);
 	if (c->px->access_fd < 0 || !(f = open_memstream(&line, &n)))
 		return;
 	json_init(&j, f);

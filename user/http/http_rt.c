@@ -218,6 +218,16 @@ bool http_rt_counters(const struct proxy *px, struct http_counters *out)
 	return true;
 }
 
+bool http_rt_latency(const struct proxy *px, struct histo_snap *request,
+		     struct histo_snap *upstream)
+{
+	if (proxy_app(px) != &http_app)
+		return false;
+	histo_read(&http_rt_of(px)->st.lat_request, request);
+	histo_read(&http_rt_of(px)->st.lat_upstream, upstream);
+	return true;
+}
+
 static bool http_rt_wants(const struct proxy_cfg *cfg)
 {
 	return cfg->http != NULL;

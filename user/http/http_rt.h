@@ -20,6 +20,7 @@
 #include "config/http_cfg.h"
 #include "engine/proxy.h"
 #include "http/http_resp.h"
+#include "lib/histo.h"
 
 struct proxy;
 struct lb;
@@ -43,6 +44,8 @@ struct http_stats {
 	atomic_uint_fast64_t src_refused;	/* clients.max_per_source */
 	atomic_uint_fast64_t slow_readers;	/* clients.min_read_rate */
 	atomic_uint_fast64_t mem_shed;		/* proxy_engine.http_memory */
+	struct histo lat_request;		/* first byte to response end */
+	struct histo lat_upstream;		/* request sent to response head */
 };
 
 struct http_rt {
@@ -73,6 +76,9 @@ struct http_counters {
 };
 /* px's HTTP counters; false (out untouched) if px is no HTTP proxy. */
 bool http_rt_counters(const struct proxy *px, struct http_counters *out);
+/* px's latency histograms (request, upstream); false if px is no HTTP proxy. */
+bool http_rt_latency(const struct proxy *px, struct histo_snap *request,
+		     struct histo_snap *upstream);
 
 /* The runtime of an HTTP proxy (one whose application is http_app). */
 static inline struct http_rt *http_rt_of(const struct proxy *px)

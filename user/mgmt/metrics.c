@@ -302,6 +302,32 @@ static void http_responses(const struct proxy_set *ps, struct metrics_out *m)
 	}
 }
 
+static void latency_out(struct metrics_out *m, const char *proxy, const struct histo_snap *h)
+{
+	const char *l[] = { "proxy", proxy, NULL };
+	double bounds[HISTO_BUCKETS];
+
+	for (size_t i = 0; i < HISTO_BUCKETS; i++)
+		bounds[i] = histo_bounds_ms[i] / 1000.0;
+	metrics_histogram(m, l, bounds, h->le, HISTO_BUCKETS, h->count, h->sum_ms / 1000.0);
+}
+
+static void http_latency(const struct proxy_set *ps, struct metrics_out *m)
+{
+	struct histo_snap req, up;
+
+	metrics_family(m, "aegis_http_request_duration_seconds", METRICS_HISTOGRAM,
+		       "HTTP requests from their first byte to the end of the response.");
+	for (size_t i = 0; i < proxy_set_n_live(ps); i++)
+		if (http_rt_latency(proxy_set_live(ps, i), &req, &up))
+			latency_out(m, proxy_name(proxy_set_live(ps, i)), &req);
+	metrics_family(m, "aegis_http_upstream_response_seconds", METRICS_HISTOGRAM,
+		       "From a request sent upstream to the upstream's response head.");
+	for (size_t i = 0; i < proxy_set_n_live(ps); i++)
+		if (http_rt_latency(proxy_set_live(ps, i), &req, &up))
+			latency_out(m, proxy_name(proxy_set_live(ps, i)), &up);
+}
+
 static void http_families_out(const struct proxy_set *ps, struct metrics_out *m)
 {
 	struct http_counters hc;
@@ -318,6 +344,7 @@ static void http_families_out(const struct proxy_set *ps, struct metrics_out *m)
 		}
 	}
 	http_responses(ps, m);
+	http_latency(ps, m);
 	for (size_t i = 0; i < proxy_set_n_live(ps); i++) {
 		if (http_rt_counters(proxy_set_live(ps, i), &hc)) {
 			metrics_family(m, "aegis_http_buffer_bytes", G,

@@ -5,7 +5,7 @@
 
 #include "mgmt/metrics_out.h"
 
-static const char *const type_names[] = { "counter", "gauge" };
+static const char *const type_names[] = { "counter", "gauge", "histogram" };
 
 void metrics_begin(struct metrics_out *m, FILE *f, enum metrics_format fmt)
 {
@@ -85,30 +85,46 @@ static void family_header(struct metrics_out *m)
 	fprintf(m->f, "\n# TYPE %s %s\n", m->name, type_names[m->type]);
 }
 
+/* Text: NAME[SUFFIX]{labels[,le="LE"]} and the space before the value. */
+static void text_series(struct metrics_out *m, const char *suffix, const char *const *labels,
+			const char *le)
+{
+	size_t i = 0;
+
+	fprintf(m->f, "%s%s", m->name, suffix);
+	for (; labels && labels[i] && labels[i + 1]; i += 2) {
+		fprintf(m->f, "%s%s=\"", i ? "," : "{", labels[i]);
+		text_escaped(m->f, labels[i + 1], true);
+		fputc('"', m->f);
+	}
+	if (le)
+		fprintf(m->f, "%sle=\"%s\"", i ? "," : "{", le);
+	if (i || le)
+		fputc('}', m->f);
+	fputc(' ', m->f);
+}
+
+static void json_labels(struct metrics_out *m, const char *const *labels)
+{
+	json_obj_open(&m->j);
+	json_key(&m->j, "labels");
+	json_obj_open(&m->j);
+	for (size_t i = 0; labels && labels[i] && labels[i + 1]; i += 2)
+		json_kstr(&m->j, labels[i], labels[i + 1]);
+	json_obj_close(&m->j);
+}
+
 /* Writes the sample's name and labels (text) or opens its object (JSON). */
 static void sample_start(struct metrics_out *m, const char *const *labels)
 {
 	family_header(m);
 	m->samples++;
 	if (m->fmt == METRICS_JSON) {
-		json_obj_open(&m->j);
-		json_key(&m->j, "labels");
-		json_obj_open(&m->j);
-		for (size_t i = 0; labels && labels[i] && labels[i + 1]; i += 2)
-			json_kstr(&m->j, labels[i], labels[i + 1]);
-		json_obj_close(&m->j);
+		json_labels(m, labels);
 		json_key(&m->j, "value");
 		return;
 	}
-	fputs(m->name, m->f);
-	for (size_t i = 0; labels && labels[i] && labels[i + 1]; i += 2) {
-		fprintf(m->f, "%s%s=\"", i ? "," : "{", labels[i]);
-		text_escaped(m->f, labels[i + 1], true);
-		fputc('"', m->f);
-	}
-	if (labels && labels[0])
-		fputc('}', m->f);
-	fputc(' ', m->f);
+	text_series(m, "", labels, NULL);
 }
 
 void metrics_u64(struct metrics_out *m, const char *const *labels, uint64_t v)
@@ -133,6 +149,42 @@ void metrics_double(struct metrics_out *m, const char *const *labels, double v)
 	} else {
 		fputs(isnan(v) ? "NaN\n" : v > 0 ? "+Inf\n" : "-Inf\n", m->f);
 	}
+}
+
+void metrics_histogram(struct metrics_out *m, const char *const *labels, const double *bounds,
+		       const uint64_t *le, size_t n, uint64_t count, double sum)
+{
+	char b[32];
+
+	family_header(m);
+	m->samples++;
+	if (m->fmt == METRICS_JSON) {
+		json_labels(m, labels);
+		json_key(&m->j, "buckets");
+		json_obj_open(&m->j);
+		for (size_t i = 0; i < n; i++) {
+			snprintf(b, sizeof(b), "%g", bounds[i]);
+			json_ku64(&m->j, b, le[i]);
+		}
+		json_ku64(&m->j, "+Inf", count);
+		json_obj_close(&m->j);
+		json_key(&m->j, "sum");
+		json_double(&m->j, sum);
+		json_ku64(&m->j, "count", count);
+		json_obj_close(&m->j);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		snprintf(b, sizeof(b), "%g", bounds[i]);
+		text_series(m, "_bucket", labels, b);
+		fprintf(m->f, "%llu\n", (unsigned long long)le[i]);
+	}
+	text_series(m, "_bucket", labels, "+Inf");
+	fprintf(m->f, "%llu\n", (unsigned long long)count);
+	text_series(m, "_sum", labels, NULL);
+	fprintf(m->f, "%.17g\n", sum);
+	text_series(m, "_count", labels, NULL);
+	fprintf(m->f, "%llu\n", (unsigned long long)count);
 }
 
 const char *metrics_content_type(enum metrics_format fmt)

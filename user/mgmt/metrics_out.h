@@ -20,7 +20,7 @@
 
 enum metrics_format { METRICS_TEXT, METRICS_JSON };
 
-enum metrics_type { METRICS_COUNTER, METRICS_GAUGE };
+enum metrics_type { METRICS_COUNTER, METRICS_GAUGE, METRICS_HISTOGRAM };
 
 struct metrics_out {
 	FILE *f;
@@ -44,6 +44,13 @@ void metrics_family(struct metrics_out *m, const char *name, enum metrics_type t
 /* One sample of the current family; labels: "k", "v", ..., NULL or NULL. */
 void metrics_u64(struct metrics_out *m, const char *const *labels, uint64_t v);
 void metrics_double(struct metrics_out *m, const char *const *labels, double v);
+/* One histogram of the current family (METRICS_HISTOGRAM): le[i] the
+ * cumulative count at upper bound bounds[i] (n of them), then the total
+ * count (+Inf) and the sum. Text: NAME_bucket{...,le="B"}, NAME_sum,
+ * NAME_count. JSON: {"labels", "buckets": {"B": count, ..., "+Inf"},
+ * "sum", "count"}. */
+void metrics_histogram(struct metrics_out *m, const char *const *labels, const double *bounds,
+		       const uint64_t *le, size_t n, uint64_t count, double sum);
 
 /* "text/plain; version=0.0.4; charset=utf-8" or "application/json". */
 const char *metrics_content_type(enum metrics_format fmt);
