@@ -225,6 +225,21 @@ sleep 2
 [ "$(q "$(UPB 0.25) - $f0")" = 0 ] || fail "the 0.25 s bucket counted a 300 ms answer"
 p95=$(q 'histogram_quantile(0.95, sum by (le) (aegis_http_upstream_response_seconds_bucket{proxy="web"}))')
 [ -n "$p95" ] || fail "histogram_quantile over the upstream histogram: none"
+# ---- guard decisions: three SQL injections blocked by the WAF ----
+WAFB='sum(aegis_http_guard_decisions_total{proxy="web",stage="waf",action="block"})'
+SQLI='sum(aegis_http_waf_decisions_total{proxy="web",class="sqli"})'
+wait_q "$SQLI" 'v >= 0' || fail "no WAF class series in Prometheus"
+w0=$(q "$WAFB") s0=$(q "$SQLI")
+for i in 1 2 3; do
+	st=$(ip netns exec "$CLI" curl -s -m 3 -o /dev/null -w '%{http_code}' --interface 198.18.0.2 \
+		-H "Host: a.test" "http://198.18.0.1/item?id=1%27%20UNION%20SELECT%20password%20FROM%20users--")
+	[ "$st" = 403 ] || fail "SQL injection $i answered $st, not 403"
+done
+wait_q "$SQLI" "v >= $(want "$s0" 3)" || fail "sqli decisions: $(q "$SQLI") after $s0 + 3"
+sleep 2
+[ "$(q "$WAFB - $w0")" = 3 ] || fail "waf blocks moved by $(q "$WAFB - $w0"), not 3"
+[ "$(q "$SQLI - $s0")" = 3 ] || fail "sqli decisions moved by $(q "$SQLI - $s0"), not 3"
+pass "Prometheus: 3 SQL injections as 3 WAF blocks, class sqli"
 pass "Prometheus: the latency histograms count each request once; a 300 ms answer in (0.25 s, 0.5 s] (p95 ${p95}s)"
 
 # ---- slow clients hold every slot: the loop and the proxy go on ----

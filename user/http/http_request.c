@@ -293,6 +293,11 @@ static void record_verdict(struct worker *w, struct http_conn *c)
 	if (c->verdict.action == HTTP_ACT_PASS)
 		return;
 	stat_inc(c->verdict.action == HTTP_ACT_BLOCK ? &c->rt->st.blocked : &c->rt->st.flagged);
+	if (c->verdict.stage == HTTP_STAGE_WAF) {
+		int cls = http_guard_waf_class(c->rt->guard, c->verdict.rule_id);
+
+		stat_inc(&c->rt->st.waf_class[cls > 0 && cls <= WAF_CUSTOM ? cls : 0]);
+	}
 	secevent_from_verdict(&ev, &c->verdict, &c->gin, c->request_id);
 	write_event(w, c, &ev);
 }

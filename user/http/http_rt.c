@@ -218,6 +218,20 @@ bool http_rt_counters(const struct proxy *px, struct http_counters *out)
 	return true;
 }
 
+bool http_rt_guard(const struct proxy *px, struct http_guard_stats *g,
+		   uint64_t waf[WAF_CUSTOM + 1])
+{
+	const struct http_rt *rt;
+
+	if (proxy_app(px) != &http_app)
+		return false;
+	rt = http_rt_of(px);
+	http_guard_stats(rt->guard, g);
+	for (int i = 0; i <= WAF_CUSTOM; i++)
+		waf[i] = LD(rt->st.waf_class[i]);
+	return true;
+}
+
 bool http_rt_latency(const struct proxy *px, struct histo_snap *request,
 		     struct histo_snap *upstream)
 {

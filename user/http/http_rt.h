@@ -20,6 +20,8 @@
 #include "config/http_cfg.h"
 #include "engine/proxy.h"
 #include "http/http_resp.h"
+#include "guard/http_guard.h"
+#include "guard/waf.h"
 #include "lib/histo.h"
 
 struct proxy;
@@ -44,6 +46,7 @@ struct http_stats {
 	atomic_uint_fast64_t src_refused;	/* clients.max_per_source */
 	atomic_uint_fast64_t slow_readers;	/* clients.min_read_rate */
 	atomic_uint_fast64_t mem_shed;		/* proxy_engine.http_memory */
+	atomic_uint_fast64_t waf_class[WAF_CUSTOM + 1];	/* WAF decisions by the rule's class */
 	struct histo lat_request;		/* first byte to response end */
 	struct histo lat_upstream;		/* request sent to response head */
 };
@@ -76,6 +79,10 @@ struct http_counters {
 };
 /* px's HTTP counters; false (out untouched) if px is no HTTP proxy. */
 bool http_rt_counters(const struct proxy *px, struct http_counters *out);
+/* px's guard decisions (stage x action) and WAF decisions by class
+ * (waf[enum waf_class], [0]: unknown rule); false if px is no HTTP proxy. */
+bool http_rt_guard(const struct proxy *px, struct http_guard_stats *g,
+		   uint64_t waf[WAF_CUSTOM + 1]);
 /* px's latency histograms (request, upstream); false if px is no HTTP proxy. */
 bool http_rt_latency(const struct proxy *px, struct histo_snap *request,
 		     struct histo_snap *upstream);

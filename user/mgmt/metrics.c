@@ -328,6 +328,50 @@ static void http_latency(const struct proxy_set *ps, struct metrics_out *m)
 			latency_out(m, proxy_name(proxy_set_live(ps, i)), &up);
 }
 
+/* Every stage that blocks or flags; none and allow only pass. */
+static void guard_decisions(struct metrics_out *m, const char *proxy,
+			    const struct http_guard_stats *g)
+{
+	static const char *const acts[] = { "pass", "flag", "block" };
+
+	for (int s = 0; s < HTTP_STAGE__COUNT; s++) {
+		bool passes = s == HTTP_STAGE_NONE || s == HTTP_STAGE_ALLOW;
+
+		for (int a = passes ? HTTP_ACT_PASS : HTTP_ACT_FLAG;
+		     a <= (passes ? HTTP_ACT_PASS : HTTP_ACT_BLOCK); a++) {
+			const char *l[] = { "proxy", proxy, "stage", http_stage_name(s),
+					    "action", acts[a], NULL };
+
+			metrics_u64(m, l, g->count[s][a]);
+		}
+	}
+}
+
+static void http_guard_out(const struct proxy_set *ps, struct metrics_out *m)
+{
+	struct http_guard_stats g;
+	uint64_t waf[WAF_CUSTOM + 1];
+
+	metrics_family(m, "aegis_http_guard_decisions_total", C,
+		       "HTTP guard decisions by stage and action (detect mode: flag).");
+	for (size_t i = 0; i < proxy_set_n_live(ps); i++)
+		if (http_rt_guard(proxy_set_live(ps, i), &g, waf))
+			guard_decisions(m, proxy_name(proxy_set_live(ps, i)), &g);
+	metrics_family(m, "aegis_http_waf_decisions_total", C,
+		       "Requests the WAF blocked or flagged, by the deciding rule's class.");
+	for (size_t i = 0; i < proxy_set_n_live(ps); i++) {
+		const struct proxy *px = proxy_set_live(ps, i);
+
+		if (!http_rt_guard(px, &g, waf))
+			continue;
+		for (int k = 1; k <= WAF_CUSTOM; k++) {
+			const char *l[] = { "proxy", proxy_name(px), "class", waf_class_name(k), NULL };
+
+			metrics_u64(m, l, waf[k]);
+		}
+	}
+}
+
 static void http_families_out(const struct proxy_set *ps, struct metrics_out *m)
 {
 	struct http_counters hc;
@@ -345,6 +389,7 @@ static void http_families_out(const struct proxy_set *ps, struct metrics_out *m)
 	}
 	http_responses(ps, m);
 	http_latency(ps, m);
+	http_guard_out(ps, m);
 	for (size_t i = 0; i < proxy_set_n_live(ps); i++) {
 		if (http_rt_counters(proxy_set_live(ps, i), &hc)) {
 			metrics_family(m, "aegis_http_buffer_bytes", G,
