@@ -5,7 +5,10 @@
  * so an allowed source is never dropped and a denied or banned one never
  * reaches a sanity rule or a policy.
  */
+#include <arpa/inet.h>
+
 #include "harness.h"
+#include "xdp/maps.h"
 
 TestSuite(lists, .init = h_setup, .fini = h_teardown);
 TestSuite(bans, .init = h_setup, .fini = h_teardown);
@@ -160,3 +163,26 @@ static void ban_beats_sanity(const struct fam *F)
 	EXPECT(XDP_DROP, AEGIS_STAT_DROP_TCP_FLAGS, .src = F->src[1], .flags = 0);
 }
 TEST_FAMILIES(bans, ban_beats_sanity)
+
+/* maps_count (status line, /metrics): batched for hash maps, walked for
+ * LPM tries; both exact. 3000 bans take 3 batches of 1024. */
+Test(bans, counted_in_batches_and_tries_walked)
+{
+	struct aegis_maps m = { .ncpus = 0 };
+	struct aegis_ban b = { 0 };
+
+	for (int i = 0; i < MAPS_COUNT; i++)
+		m.fd[i] = -1;
+	m.fd[MAPS_BANS] = MAPFD(aegis_bans);
+	m.fd[MAPS_DENY] = MAPFD(aegis_deny);
+	cr_assert_eq(maps_count(&m, MAPS_BANS), 0);
+	for (uint32_t i = 0; i < 3000; i++) {
+		struct aegis_addr a = { .w = { 0, 0, htonl(0xffff), htonl(0xc6120000u + i) } };
+
+		cr_assert_eq(bpf_map_update_elem(MAPFD(aegis_bans), &a, &b, BPF_ANY), 0);
+	}
+	cr_assert_eq(maps_count(&m, MAPS_BANS), 3000);
+	h_list_add(skel->maps.aegis_deny, "198.51.100.0/24");
+	h_list_add(skel->maps.aegis_deny, "2001:db8::/32");
+	cr_assert_eq(maps_count(&m, MAPS_DENY), 2);
+}

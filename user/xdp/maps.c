@@ -657,6 +657,55 @@ long maps_capacity(struct aegis_maps *m, enum maps_id id)
 	return info.max_entries;
 }
 
+#define COUNT_BATCH 1024
+
+static bool percpu_type(__u32 type)
+{
+	return type == BPF_MAP_TYPE_PERCPU_HASH || type == BPF_MAP_TYPE_LRU_PERCPU_HASH;
+}
+
+/*
+ * Entries of a hash map by batched lookups: a full 262144-entry map in
+ * 256 syscalls, not one per key (the status line and every metrics scrape
+ * count). -EOPNOTSUPP if the first batch fails (LPM tries have none).
+ */
+static long count_batch(int fd, const struct bpf_map_info *info, int ncpus)
+{
+	size_t vsz = percpu_type(info->type) ? ((info->value_size + 7) & ~7u) * (size_t)ncpus
+					     : info->value_size;
+	void *keys = malloc((size_t)COUNT_BATCH * info->key_size);
+	void *vals = malloc((size_t)COUNT_BATCH * vsz);
+	__u64 in = 0, out = 0;
+	long count = 0;
+	bool first = true;
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+
+	if (!keys || !vals) {
+		count = -ENOMEM;
+		goto out;
+	}
+	for (;;) {
+		__u32 n = COUNT_BATCH;
+		int r = bpf_map_lookup_batch(fd, first ? NULL : &in, &out, keys, vals, &n, &opts);
+
+		if (r && errno != ENOENT) {
+			/* No batch for this type (EINVAL, the kernel's ENOTSUPP...):
+			 * the caller walks the keys instead. */
+			count = first ? -EOPNOTSUPP : -errno;
+			break;
+		}
+		count += n;
+		if (r)
+			break;	/* ENOENT: that was the last batch */
+		in = out;
+		first = false;
+	}
+out:
+	free(keys);
+	free(vals);
+	return count;
+}
+
 long maps_count(struct aegis_maps *m, enum maps_id id)
 {
 	unsigned char k[64], n[64];
@@ -669,6 +718,10 @@ long maps_count(struct aegis_maps *m, enum maps_id id)
 	if (info.type == BPF_MAP_TYPE_ARRAY || info.type == BPF_MAP_TYPE_PERCPU_ARRAY ||
 	    info.type == BPF_MAP_TYPE_RINGBUF || info.key_size > sizeof(k))
 		return info.max_entries;
+	count = count_batch(m->fd[id], &info, m->ncpus > 0 ? m->ncpus : libbpf_num_possible_cpus());
+	if (count != -EOPNOTSUPP)
+		return count;
+	count = 0;
 	walk_keys(m->fd[id], k, n, info.key_size, count_visit, &count);
 	return count;
 }
