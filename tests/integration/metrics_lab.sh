@@ -183,7 +183,8 @@ OK2='sum(aegis_http_responses_total{proxy="web",code="2xx"})'
 DENY='sum(aegis_xdp_packets_total{reason="deny",verdict="drop"})'
 DENYB='sum(aegis_xdp_bytes_total{reason="deny"})'
 wait_q "$DENY" 'v >= 0' || fail "no deny series in Prometheus"
-r0=$(q "$REQ") o0=$(q "$OK2") d0=$(q "$DENY") b0=$(q "$DENYB")
+HOST2='sum(aegis_http_host_responses_total{proxy="web",host="a.test",code="2xx"})'
+r0=$(q "$REQ") o0=$(q "$OK2") d0=$(q "$DENY") b0=$(q "$DENYB") h0=$(q "$HOST2")
 n=0
 for i in $(seq 40); do
 	st=$(ip netns exec "$CLI" curl -s -m 3 -o /dev/null -w '%{http_code}' --interface 198.18.0.2 \
@@ -206,9 +207,10 @@ wait_q "$DENYB" "v >= $(want "$b0" 20000)" || fail "deny bytes: $(q "$DENYB") af
 sleep 2	# two more scrapes: nothing beyond the traffic sent may show up
 [ "$(q "$REQ - $r0")" = 40 ] || fail "requests moved by $(q "$REQ - $r0"), not 40"
 [ "$(q "$OK2 - $o0")" = 40 ] || fail "2xx moved by $(q "$OK2 - $o0"), not 40"
+[ "$(q "$HOST2 - $h0")" = 40 ] || fail "host a.test 2xx moved by $(q "$HOST2 - $h0"), not 40"
 [ "$(q "$DENY - $d0")" = 200 ] || fail "deny drops moved by $(q "$DENY - $d0"), not 200"
 [ "$(q "$DENYB - $b0")" = 20000 ] || fail "deny bytes moved by $(q "$DENYB - $b0"), not 20000"
-pass "Prometheus: 40 requests, 40 2xx, 200 deny drops and 20000 bytes, as sent"
+pass "Prometheus: 40 requests, 40 2xx (40 for host a.test), 200 deny drops and 20000 bytes, as sent"
 
 # ---- latency histograms: one 300 ms answer lands in the (0.25, 0.5] bucket ----
 HCNT='sum(aegis_http_request_duration_seconds_count{proxy="web"})'

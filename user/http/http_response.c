@@ -304,17 +304,31 @@ static void access_line(struct http_conn *c, struct json *j, uint64_t now_ms)
 	json_obj_close(j);
 }
 
+/* The routed host's place in the config (the router matches the proxy's
+ * own copy); n_hosts when no host matched. */
+static size_t host_index(const struct http_conn *c)
+{
+	const struct http_cfg *h = c->rt->cfg;
+
+	if (c->host >= h->hosts && c->host < h->hosts + h->n_hosts)
+		return (size_t)(c->host - h->hosts);
+	return h->n_hosts;
+}
+
 void hx_request_end(struct worker *w, struct http_conn *c)
 {
 	char *line = NULL;
 	size_t n = 0;
 	struct json j;
 	FILE *f;
+	int cls;
 
 	if (c->logged || !c->req_first_ms)
 		return;
 	c->logged = true;
-	stat_inc(&c->rt->st.responses[c->status >= 100 && c->status < 600 ? c->status / 100 : 0]);
+	cls = c->status >= 100 && c->status < 600 ? c->status / 100 : 0;
+	stat_inc(&c->rt->st.responses[cls]);
+	stat_inc(&c->rt->host_resp[host_index(c)][cls]);
 	histo_record(&c->rt->st.lat_request, w->now_ms - c->req_first_ms);
 	if (c->px->access_fd < 0 || !(f = open_memstream(&line, &n)))
 		return;

@@ -90,7 +90,8 @@ static int http_rt_create(struct proxy *px, void **state, char *err, size_t len)
 	rt->rw.n_set = h->n_resp_set;
 	rt->rw.remove = (const char (*)[64])h->resp_remove;
 	rt->rw.n_remove = h->n_resp_remove;
-	ret = router_new(h, &rt->router);
+	rt->host_resp = calloc(h->n_hosts + 1, sizeof(*rt->host_resp));
+	ret = rt->host_resp ? router_new(h, &rt->router) : -ENOMEM;
 	if (!ret)
 		ret = routes_create(px, rt, err, len);
 	if (!ret)
@@ -158,6 +159,7 @@ static void http_rt_free(void *state)
 	http_guard_free(rt->guard);
 	adaptive_free(rt->adapt);
 	srccap_free(rt->src);
+	free(rt->host_resp);
 	if (rt->events_fd >= 0)
 		secevent_close(rt->events_fd);
 	free(rt);
@@ -229,6 +231,22 @@ bool http_rt_guard(const struct proxy *px, struct http_guard_stats *g,
 	http_guard_stats(rt->guard, g);
 	for (int i = 0; i <= WAF_CUSTOM; i++)
 		waf[i] = LD(rt->st.waf_class[i]);
+	return true;
+}
+
+bool http_rt_host_responses(const struct proxy *px, size_t i, uint64_t out[6],
+			    const char **name)
+{
+	const struct http_rt *rt;
+
+	if (proxy_app(px) != &http_app)
+		return false;
+	rt = http_rt_of(px);
+	if (i > rt->cfg->n_hosts)
+		return false;
+	*name = i < rt->cfg->n_hosts ? rt->cfg->hosts[i].names[0] : "";
+	for (int k = 0; k < 6; k++)
+		out[k] = LD(rt->host_resp[i][k]);
 	return true;
 }
 

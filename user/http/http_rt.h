@@ -58,6 +58,9 @@ struct http_rt {
 	struct http_guard *guard;
 	struct adaptive *adapt;			/* NULL: adaptive rate off */
 	struct srccap *src;			/* NULL: clients.max_per_source off */
+	/* Responses by host (cfg->hosts order; [n_hosts]: no host matched)
+	 * and status class, as http_stats.responses. */
+	atomic_uint_fast64_t (*host_resp)[6];
 	int events_fd;
 	struct http_resp_rewrite rw;		/* security headers, removals */
 	struct http_stats st;
@@ -83,6 +86,11 @@ bool http_rt_counters(const struct proxy *px, struct http_counters *out);
  * (waf[enum waf_class], [0]: unknown rule); false if px is no HTTP proxy. */
 bool http_rt_guard(const struct proxy *px, struct http_guard_stats *g,
 		   uint64_t waf[WAF_CUSTOM + 1]);
+/* px's responses of host i (0..n_hosts-1, named by its first name;
+ * n_hosts: no host matched, name "") by status class; false if px is no
+ * HTTP proxy or i is past n_hosts. */
+bool http_rt_host_responses(const struct proxy *px, size_t i, uint64_t out[6],
+			    const char **name);
 /* px's latency histograms (request, upstream); false if px is no HTTP proxy. */
 bool http_rt_latency(const struct proxy *px, struct histo_snap *request,
 		     struct histo_snap *upstream);

@@ -273,6 +273,28 @@ static const struct http_family http_families[] = {
 
 static const char *const status_classes[] = { "none", "1xx", "2xx", "3xx", "4xx", "5xx" };
 
+/* By host: the host's first name; "" for requests no host took. */
+static void http_host_responses(const struct proxy_set *ps, struct metrics_out *m)
+{
+	uint64_t r[6];
+
+	metrics_family(m, "aegis_http_host_responses_total", C,
+		       "HTTP responses by host (its first name) and status class.");
+	for (size_t i = 0; i < proxy_set_n_live(ps); i++) {
+		const struct proxy *px = proxy_set_live(ps, i);
+		const char *host;
+
+		for (size_t k = 0; http_rt_host_responses(px, k, r, &host); k++) {
+			for (size_t s = 0; s < 6; s++) {
+				const char *l[] = { "proxy", proxy_name(px), "host", host,
+						    "code", status_classes[s], NULL };
+
+				metrics_u64(m, l, r[s]);
+			}
+		}
+	}
+}
+
 static void http_responses(const struct proxy_set *ps, struct metrics_out *m)
 {
 	struct http_counters hc;
@@ -288,6 +310,7 @@ static void http_responses(const struct proxy_set *ps, struct metrics_out *m)
 			metrics_u64(m, l, hc.responses[k]);
 		}
 	}
+	http_host_responses(ps, m);
 	metrics_family(m, "aegis_http_upstream_connections_total", C,
 		       "Upstream connections an HTTP request used: reused from the pool or new.");
 	for (size_t i = 0; i < proxy_set_n_live(ps); i++) {
