@@ -173,6 +173,7 @@ bench: all
 	$(Q)tools/bench_http.sh $(BUILD)
 	$(Q)tools/bench_rep.sh $(BUILD)
 	$(Q)tools/bench_rep_flood.sh $(BUILD)
+	$(Q)tools/bench_metrics.sh $(BUILD)
 
 vmlinux:
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux.h
