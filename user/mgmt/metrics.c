@@ -355,17 +355,15 @@ static void http_latency(const struct proxy_set *ps, struct metrics_out *m)
 static void guard_decisions(struct metrics_out *m, const char *proxy,
 			    const struct http_guard_stats *g)
 {
-	static const char *const acts[] = { "pass", "flag", "block" };
-
 	for (int s = 0; s < HTTP_STAGE__COUNT; s++) {
 		bool passes = s == HTTP_STAGE_NONE || s == HTTP_STAGE_ALLOW;
 
-		for (int a = passes ? HTTP_ACT_PASS : HTTP_ACT_FLAG;
-		     a <= (passes ? HTTP_ACT_PASS : HTTP_ACT_BLOCK); a++) {
+		for (int a = 0; a < HTTP_ACT__COUNT; a++) {
 			const char *l[] = { "proxy", proxy, "stage", http_stage_name(s),
-					    "action", acts[a], NULL };
+					    "action", http_action_name(a), NULL };
 
-			metrics_u64(m, l, g->count[s][a]);
+			if (passes == (a == HTTP_ACT_PASS))
+				metrics_u64(m, l, g->count[s][a]);
 		}
 	}
 }
