@@ -21,7 +21,7 @@ WARN     := -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
 override CFLAGS += -std=gnu11 $(WARN) -Iinclude -Iuser -I$(BUILD) -D_GNU_SOURCE \
 	-I$(LLHTTP_INC)
-LDLIBS   := -lbpf -lxdp -luring -lelf -lz -lyaml -lhs -lcurl -lsystemd -lpthread -lm
+LDLIBS   := -lbpf -lxdp -luring -lelf -lz -lyaml -lhs -lcurl -ljansson -lcrypto -lsystemd -lpthread -lm
 BPF_CFLAGS := -g -O2 -target bpf -mcpu=v3 -D__TARGET_ARCH_$(ARCH) \
 	      -I. -Iinclude -Ibpf $(WARN)
 

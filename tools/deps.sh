@@ -4,7 +4,7 @@
 set -eu
 
 PKGS="clang llvm libclang-rt-dev make gcc pkg-config libbpf-dev libxdp-dev xdp-tools bpftool
-liburing-dev libyaml-dev libsystemd-dev libcriterion-dev libelf-dev zlib1g-dev libssl-dev libhyperscan-dev node-llhttp libcurl4-openssl-dev
+liburing-dev libyaml-dev libsystemd-dev libcriterion-dev libelf-dev zlib1g-dev libssl-dev libhyperscan-dev node-llhttp libcurl4-openssl-dev libjansson-dev
 iproute2 iputils-ping netcat-openbsd hping3 tcpdump curl wrk python3 procps kmod logrotate
 prometheus"
 # Peers for `make bench` only (tools/deps.sh --bench): tests never need them.

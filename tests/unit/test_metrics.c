@@ -242,7 +242,7 @@ Test(metrics, server_loopback)
 	roundtrip(&s, port, "DELETE /metrics HTTP/1.1\r\n\r\n", ans, sizeof(ans));
 	cr_expect(!strncmp(ans, "HTTP/1.1 405 ", 13), "%s", ans);
 	cr_expect(strstr(ans, "Allow: GET\r\n"), "%s", ans);
-	cr_expect_eq(s.st.requests, 3);
+	cr_expect_eq(mhttp_stats(&s)->requests, 3);
 	mhttp_close(&s);
 	cr_expect_eq(mhttp_fd(&s), -1);
 }

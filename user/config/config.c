@@ -45,6 +45,7 @@ int cfg_defaults(struct aegis_config *cfg)
 	cfg->maps.event_ring = AEGIS_DEF_EVENT_RING_BYTES;
 	rep_cfg_defaults(&cfg->rep);
 	cfg_metrics_defaults(&cfg->metrics);
+	cfg_api_defaults(&cfg->api);
 	cfg->sanity.drop_malformed = true;
 	cfg->sanity.tcp_flags = true;
 	cfg->sanity.reflection = true;
@@ -70,6 +71,7 @@ void config_free(struct aegis_config *cfg)
 	free(cfg->allow);
 	free(cfg->deny);
 	free(cfg->sanity.refl_ports);
+	free(cfg->api.keys);
 	free(cfg);
 }
 
@@ -89,6 +91,8 @@ static int config_parse(const char *name, const char *buf, size_t len,
 	ret = cfg_yaml_load(&c, buf, len, &root);
 	if (!ret)
 		ret = cfg_parse_root(&c, root);
+	if (!ret)
+		ret = cfg_api_finish(&c);
 out:
 	cfg_node_free(root);
 	free(c.owner);

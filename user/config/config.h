@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "aegis/api.h"
 #include "aegis/maps.h"
 #include "lib/log.h"
 #include "config/rep_cfg.h"
@@ -98,6 +99,24 @@ struct cfg_metrics {
 	char listen[64];		/* as written, for messages */
 };
 
+/* The management API (api: block, config_api.c). */
+struct cfg_api_key {
+	char label[AEGIS_API_LABEL_MAX];	/* names the key in the audit log */
+	uint8_t hash[AEGIS_API_HASH_LEN];	/* SHA-256 of the key */
+	uint32_t scopes;			/* bits of enum aegis_api_scope */
+};
+
+struct cfg_api {
+	bool tcp;			/* serve TCP: an api: block turns it on */
+	struct aegis_addr addr;		/* default 127.0.0.1 */
+	uint16_t port;			/* default 9091 */
+	char listen[64];		/* as written, for messages */
+	char socket[108];		/* Unix socket; "" = off; default state_dir/api.sock */
+	bool socket_set;		/* written in the file (else follows state_dir) */
+	struct cfg_api_key *keys;
+	size_t n_keys;
+};
+
 struct aegis_config {
 	char path[4096];		/* file (or name) it was loaded from */
 	struct cfg_iface *ifaces;
@@ -146,7 +165,14 @@ struct aegis_config {
 	char proxies_dir[256];		/* "" = none (default) */
 	struct rep_cfg rep;		/* reputation: (rep_cfg.h) */
 	struct cfg_metrics metrics;	/* metrics: */
+	struct cfg_api api;		/* api: */
 };
+
+/* A scope name ("bans:write", "bans:*", "*") into bits; 0 or -ENOENT. */
+int config_api_scope_parse(const char *s, uint32_t *bits);
+const char *config_api_scope_name(enum aegis_api_scope s);
+/* "sha256:<64 hex>" into out; 0 or -EINVAL. */
+int config_api_hash_parse(const char *s, uint8_t out[AEGIS_API_HASH_LEN]);
 
 /*
  * Parses and fully validates. Returns 0 and *out, or a negative errno

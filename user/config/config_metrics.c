@@ -17,8 +17,7 @@
 
 #define M struct cfg_metrics
 
-/* "127.0.0.1:9464" or "[::1]:9464" into addr and port; 0 or -EINVAL. */
-static int parse_listen(const char *s, struct aegis_addr *addr, uint16_t *port)
+int cfg_parse_listen(const char *s, struct aegis_addr *addr, uint16_t *port)
 {
 	char host[ADDR_STRLEN];
 	const char *colon, *h = s;
@@ -62,7 +61,7 @@ static int set_listen(struct cfg_ctx *c, const struct cfg_field *f, const struct
 	(void)f;
 	if ((ret = cfg_need_scalar(c, v, path, "an address:port")))
 		return ret;
-	if (strlen(v->text) >= sizeof(m->listen) || parse_listen(v->text, &m->addr, &m->port))
+	if (strlen(v->text) >= sizeof(m->listen) || cfg_parse_listen(v->text, &m->addr, &m->port))
 		return cfg_error(c, v->line, "%s: expected ADDRESS:PORT like 127.0.0.1:9464 or "
 				 "[::1]:9464, found %s", path, cfg_describe(v, d, sizeof(d)));
 	strcpy(m->listen, v->text);
@@ -79,7 +78,7 @@ void cfg_metrics_defaults(struct cfg_metrics *m)
 {
 	memset(m, 0, sizeof(*m));
 	strcpy(m->listen, CFG_DEF_METRICS_LISTEN);
-	parse_listen(m->listen, &m->addr, &m->port);
+	cfg_parse_listen(m->listen, &m->addr, &m->port);
 }
 
 int cfg_set_metrics(struct cfg_ctx *c, const struct cfg_field *f, const struct cfg_node *v,
@@ -97,7 +96,7 @@ int cfg_set_metrics(struct cfg_ctx *c, const struct cfg_field *f, const struct c
 	if (m->enabled && !m->allow_remote && !addr_is_loopback(&m->addr))
 		return cfg_error(c, seen[1] ? seen[1]->line : v->line,
 				 "%s.listen: %s is not a loopback address and the endpoint has no "
-				 "authentication yet: set allow_remote: true to serve it there",
+				 "authentication: set allow_remote: true to serve it there",
 				 path, m->listen);
 	return 0;
 }

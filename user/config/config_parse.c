@@ -506,6 +506,7 @@ static const struct cfg_field root_fields[] = {
 	CFG_SECTION("proxy_engine", engine_fields),
 	CFG_CUSTOM("reputation", cfg_set_reputation),
 	CFG_CUSTOM("metrics", cfg_set_metrics),
+	CFG_CUSTOM("api", cfg_set_api),
 };
 
 int cfg_parse_root(struct cfg_ctx *c, const struct cfg_node *root)

@@ -9,6 +9,7 @@
  *   proxy_config*.c proxies and proxies_dir (proxy_config.h)
  *   http_config*.c  the http: block of http proxies (http_cfg.h)
  *   config_reputation.c, config_metrics.c  the reputation: and metrics: blocks
+ *   config_api.c                 the api: block
  *   config.c        public API: load, free, defaults, map translation
  */
 #ifndef AEGIS_CONFIG_PRIV_H
@@ -189,6 +190,16 @@ int cfg_set_reputation(struct cfg_ctx *, const struct cfg_field *, const struct 
 void cfg_metrics_defaults(struct cfg_metrics *m);
 int cfg_set_metrics(struct cfg_ctx *, const struct cfg_field *, const struct cfg_node *,
 		    const char *, void *);
+
+/* "127.0.0.1:9464" or "[::1]:9464" into addr and port; 0 or -EINVAL. */
+int cfg_parse_listen(const char *s, struct aegis_addr *addr, uint16_t *port);
+
+/* config_api.c: the api: block */
+void cfg_api_defaults(struct cfg_api *a);
+int cfg_set_api(struct cfg_ctx *, const struct cfg_field *, const struct cfg_node *,
+		const char *, void *);
+/* After the walk: the socket path follows state_dir unless written. */
+int cfg_api_finish(struct cfg_ctx *c);
 
 /* config.c */
 int cfg_defaults(struct aegis_config *cfg);

@@ -230,6 +230,7 @@ int lb_create(struct lb **out, const struct lb_params *p,
 		atomic_init(&lb->t[i].st.ramp_start_ns, 0);
 		atomic_init(&lb->t[i].st.active, 0);
 		atomic_init(&lb->t[i].st.picks, 0);
+		atomic_init(&lb->t[i].st.ejected, false);
 	}
 	if (p->sticky) {
 		ret = sticky_init(lb);
@@ -257,6 +258,21 @@ void lb_destroy(struct lb *lb)
 }
 
 /* ---- health and slow start ---- */
+
+void lb_state_set_ejected(struct lb_target_state *st, bool ejected)
+{
+	atomic_store_explicit(&st->ejected, ejected, memory_order_relaxed);
+}
+
+bool lb_state_ejected(const struct lb_target_state *st)
+{
+	return atomic_load_explicit(&st->ejected, memory_order_relaxed);
+}
+
+bool lb_state_healthy(const struct lb_target_state *st)
+{
+	return atomic_load_explicit(&st->healthy, memory_order_relaxed);
+}
 
 void lb_state_set_healthy(struct lb_target_state *st, bool healthy, uint64_t now_ns)
 {
@@ -295,7 +311,8 @@ unsigned int lb_ramp(const struct lb *lb, size_t idx, uint64_t now_ns)
 
 static bool target_healthy(const struct lb *lb, uint32_t idx)
 {
-	return atomic_load_explicit(&lb->t[idx].st.healthy, memory_order_acquire);
+	return atomic_load_explicit(&lb->t[idx].st.healthy, memory_order_acquire) &&
+	       !atomic_load_explicit(&lb->t[idx].st.ejected, memory_order_relaxed);
 }
 
 /* The healthy targets and their effective weights; *warming if any ramps. */

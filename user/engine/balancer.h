@@ -85,6 +85,7 @@ struct lb_target_state {
 	atomic_uint_least64_t ramp_start_ns;	/* last readmission; 0 = never */
 	atomic_int active;			/* open connections */
 	atomic_uint_least64_t picks;		/* lifetime picks, for metrics */
+	atomic_bool ejected;			/* taken out by the operator (API) */
 };
 
 struct lb_target_conf {
@@ -144,6 +145,11 @@ struct lb_target_state *lb_target_state(struct lb *lb, size_t idx);
  * Health setter for the checker. Going unhealthy -> healthy records now_ns
  * as the start of the slow-start ramp.
  */
+/* The operator takes a target out of rotation (its open connections go on)
+ * or puts it back; health checks go on either way. */
+void lb_state_set_ejected(struct lb_target_state *st, bool ejected);
+bool lb_state_ejected(const struct lb_target_state *st);
+bool lb_state_healthy(const struct lb_target_state *st);
 void lb_state_set_healthy(struct lb_target_state *st, bool healthy, uint64_t now_ns);
 
 /* The slow-start factor of target idx at now_ns, LB_RAMP_MIN..LB_RAMP_ONE. */

@@ -388,11 +388,21 @@ bool proxy_conn_admit(struct proxy *px)
 	 * adding, would let every worker pass the limit at once. */
 	uint64_t active = atomic_fetch_add_explicit(&px->st.conns_active, 1, memory_order_relaxed);
 
-	if (!atomic_load_explicit(&px->draining, memory_order_relaxed) &&
+	if (!atomic_load_explicit(&px->draining, memory_order_relaxed) && !proxy_paused(px) &&
 	    (!px->cfg.max_conns || active < px->cfg.max_conns))
 		return true;
 	proxy_conn_shed(px);
 	return false;
+}
+
+void proxy_pause(struct proxy *px, bool paused)
+{
+	atomic_store_explicit(&px->paused, paused, memory_order_relaxed);
+}
+
+bool proxy_paused(const struct proxy *px)
+{
+	return atomic_load_explicit(&px->paused, memory_order_relaxed);
 }
 
 void proxy_conn_shed(struct proxy *px)

@@ -67,6 +67,7 @@ struct proxy {
 	atomic_int refs;
 	atomic_bool draining;
 	atomic_bool stopping;		/* draining because aegisd stops */
+	atomic_bool paused;		/* disabled through the API: new connections refused */
 	atomic_uint_fast64_t drain_deadline_ms;	/* CLOCK_MONOTONIC ms; 0 = none */
 	struct proxy_cfg cfg;			/* owned copy */
 	struct proxy_listener *listeners;
@@ -129,6 +130,10 @@ void proxy_release(struct proxy *px, unsigned int listener, int target);
 /* Counts a new connection in conns_active; false (counted as shed) when
  * the proxy drains or is at max_connections. */
 bool proxy_conn_admit(struct proxy *px);
+/* Disabled at run time (API): new connections and UDP sessions are
+ * refused, the open ones go on. A reload that rebuilds px forgets it. */
+void proxy_pause(struct proxy *px, bool paused);
+bool proxy_paused(const struct proxy *px);
 /* Takes an admitted connection back out, as shed. */
 void proxy_conn_shed(struct proxy *px);
 

@@ -490,7 +490,8 @@ static void on_listener_recv(struct worker *w, unsigned int slot, struct io_urin
 	s = session_find(w->udp, l->us, &client);
 	if (!game_pass(w, l->px, s, payload, plen))
 		goto drop;
-	if (!s && !l->closing && !atomic_load_explicit(&l->px->draining, memory_order_relaxed))
+	if (!s && !l->closing && !atomic_load_explicit(&l->px->draining, memory_order_relaxed) &&
+	    !proxy_paused(l->px))
 		s = session_new(w, l, &client, &sender, o->namelen);
 	if (!s)
 		goto drop;

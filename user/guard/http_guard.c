@@ -13,6 +13,7 @@
 #include "guard/funnel.h"
 #include "guard/http_guard.h"
 #include "guard/ratelimit.h"
+#include "guard/toggles.h"
 #include "guard/waf.h"
 #include "guard/waf_cfg.h"
 
@@ -500,11 +501,11 @@ static int guard_run(struct http_guard *g, struct http_guard_scratch *s,
 		v->skip_body = true;
 		return true;
 	}
-	if (stage_rate(g, r, v))
+	if (!(in->stages_off & TOGGLES_RATE) && stage_rate(g, r, v))
 		return true;
-	if (g->cfg.bots.enabled && stage_bot(g, s, r, v))
+	if (g->cfg.bots.enabled && !(in->stages_off & TOGGLES_BOTS) && stage_bot(g, s, r, v))
 		return true;
-	if (stage_funnel(g, r, v))
+	if (!(in->stages_off & TOGGLES_FUNNEL) && stage_funnel(g, r, v))
 		return true;
 	return stage_waf_head(g, s, in, v);
 }

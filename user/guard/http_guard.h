@@ -60,6 +60,7 @@ struct http_guard_in {
 	const struct http_req_head *head;
 	enum http_mode mode;			/* the host's */
 	uint32_t waf_threshold;			/* the host's; 0 = WAF off */
+	uint32_t stages_off;			/* enum toggles_stage bits (live switches) */
 	uint32_t rate_factor_pct;		/* adaptive rate: 100 = normal, 0 reads as 100 */
 	uint64_t now_ms;			/* CLOCK_MONOTONIC */
 };

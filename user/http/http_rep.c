@@ -10,11 +10,13 @@
 #include "http/http_conn.h"
 #include "http/http_rep.h"
 #include "http/http_rt.h"
+#include "guard/toggles.h"
 #include "lib/addr.h"
 
 static enum http_mode host_mode(const struct http_conn *c)
 {
-	return c->host ? c->host->rep_mode : HTTP_MODE_ENFORCE;
+	return toggles_rep_mode(http_rt_toggle_slot(c->rt, c->host),
+				c->host ? c->host->rep_mode : HTTP_MODE_ENFORCE);
 }
 
 /* The source to score and its flags; false when nothing may be reported. */

@@ -25,6 +25,7 @@
 #include "http/http_conn.h"
 #include "http/http_rep.h"
 #include "http/http_rt.h"
+#include "guard/toggles.h"
 #include "lib/json.h"
 #include "lib/log.h"
 #include "engine/proxy.h"
@@ -168,13 +169,18 @@ static const struct http_host *route(struct http_conn *c, const struct http_req_
 static void guard_head(struct worker *w, struct http_conn *c, const struct http_req_head *h)
 {
 	const struct http_cfg *cfg = c->rt->cfg;
+	uint32_t off;
+	enum http_mode mode = toggles_mode(http_rt_toggle_slot(c->rt, c->host),
+					   c->host ? c->host->mode : cfg->mode, &off);
 	int ret;
 
 	c->gin = (struct http_guard_in){
 		.client = &c->client,
 		.head = h,
-		.mode = c->host ? c->host->mode : cfg->mode,
-		.waf_threshold = c->host ? c->host->waf_threshold : cfg->waf.threshold,
+		.mode = mode,
+		.stages_off = off,
+		.waf_threshold = (off & TOGGLES_WAF) ? 0 :
+				 c->host ? c->host->waf_threshold : cfg->waf.threshold,
 		/* Adaptive (upstream latency) times reputation (this source). */
 		.rate_factor_pct = http_rep_rate_factor(c, c->rt->adapt ?
 				   adaptive_factor(c->rt->adapt, w->now_ms) : 100),

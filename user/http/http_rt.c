@@ -18,6 +18,7 @@
 #include "engine/srccap.h"
 #include "http/router.h"
 #include "guard/secevent.h"
+#include "guard/toggles.h"
 
 static int route_create(struct proxy *px, const struct http_route *r, struct http_route_rt *rt,
 			char *err, size_t len)
@@ -76,6 +77,36 @@ static int routes_create(struct proxy *px, struct http_rt *rt, char *err, size_t
 
 static void http_rt_free(void *state);
 
+const char *http_rt_host_name(const struct http_cfg *cfg, size_t i)
+{
+	return cfg->hosts[i].n_names ? cfg->hosts[i].names[0] : "_default";
+}
+
+static int toggle_slots(struct proxy *px, struct http_rt *rt, char *err, size_t len)
+{
+	const struct http_cfg *h = rt->cfg;
+
+	rt->toggle_slot = calloc(h->n_hosts + 1, sizeof(*rt->toggle_slot));
+	if (!rt->toggle_slot)
+		return -ENOMEM;
+	for (size_t i = 0; i < h->n_hosts; i++) {
+		rt->toggle_slot[i] = toggles_host_slot(px->cfg.name, http_rt_host_name(h, i));
+		if (rt->toggle_slot[i] < 0) {
+			snprintf(err, len, "%s: more than %d hosts in all proxies", px->cfg.name,
+				 TOGGLES_MAX_HOSTS);
+			return -ENOSPC;
+		}
+	}
+	return 0;
+}
+
+int http_rt_toggle_slot(const struct http_rt *rt, const struct http_host *host)
+{
+	if (!host || !rt->toggle_slot || host < rt->cfg->hosts || host >= rt->cfg->hosts + rt->cfg->n_hosts)
+		return -1;
+	return rt->toggle_slot[host - rt->cfg->hosts];
+}
+
 static int http_rt_create(struct proxy *px, void **state, char *err, size_t len)
 {
 	const struct http_cfg *h = px->cfg.http;
@@ -91,7 +122,9 @@ static int http_rt_create(struct proxy *px, void **state, char *err, size_t len)
 	rt->rw.remove = (const char (*)[64])h->resp_remove;
 	rt->rw.n_remove = h->n_resp_remove;
 	rt->host_resp = calloc(h->n_hosts + 1, sizeof(*rt->host_resp));
-	ret = rt->host_resp ? router_new(h, &rt->router) : -ENOMEM;
+	ret = rt->host_resp ? toggle_slots(px, rt, err, len) : -ENOMEM;
+	if (!ret)
+		ret = router_new(h, &rt->router);
 	if (!ret)
 		ret = routes_create(px, rt, err, len);
 	if (!ret)
@@ -160,6 +193,7 @@ static void http_rt_free(void *state)
 	adaptive_free(rt->adapt);
 	srccap_free(rt->src);
 	free(rt->host_resp);
+	free(rt->toggle_slot);
 	if (rt->events_fd >= 0)
 		secevent_close(rt->events_fd);
 	free(rt);

@@ -61,6 +61,7 @@ struct http_rt {
 	/* Responses by host (cfg->hosts order; [n_hosts]: no host matched)
 	 * and status class, as http_stats.responses. */
 	atomic_uint_fast64_t (*host_resp)[6];
+	int *toggle_slot;			/* per host: its live switches (guard/toggles.h) */
 	int events_fd;
 	struct http_resp_rewrite rw;		/* security headers, removals */
 	struct http_stats st;
@@ -94,6 +95,12 @@ bool http_rt_host_responses(const struct proxy *px, size_t i, uint64_t out[6],
 /* px's latency histograms (request, upstream); false if px is no HTTP proxy. */
 bool http_rt_latency(const struct proxy *px, struct histo_snap *request,
 		     struct histo_snap *upstream);
+
+/* The live-switch slot of the host cfg points at (-1: none). */
+int http_rt_toggle_slot(const struct http_rt *rt, const struct http_host *host);
+/* The name host i answers to in the API and metrics: its first name, or
+ * "_default" for a default host without names. */
+const char *http_rt_host_name(const struct http_cfg *cfg, size_t i);
 
 /* The runtime of an HTTP proxy (one whose application is http_app). */
 static inline struct http_rt *http_rt_of(const struct proxy *px)

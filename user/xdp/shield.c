@@ -185,7 +185,8 @@ static int write_policies(struct shield *s, const struct cfg_policy *policies, s
 			snprintf(err, len, "policy %s: %s", p->name, strerror(-ret));
 			return ret;
 		}
-		plan_ports(plan, p, id);
+		if (!s->policies_off)
+			plan_ports(plan, p, id);
 	}
 	return 0;
 }
@@ -364,4 +365,23 @@ static int shield_apply_lists(struct shield *s, const struct aegis_config *cfg,
 	if (ret)
 		snprintf(err, len, "deny-list cleanup: %s", strerror(-ret));
 	return ret;
+}
+
+int shield_set_policies(struct shield *s, const struct aegis_config *cfg, bool on, char *err,
+			size_t len)
+{
+	bool was = s->policies_off;
+	int ret;
+
+	err[0] = '\0';
+	s->policies_off = !on;
+	ret = apply_policies(s, cfg, err, len);
+	if (ret)
+		s->policies_off = was;
+	return ret;
+}
+
+bool shield_policies_on(const struct shield *s)
+{
+	return !s->policies_off;
 }
