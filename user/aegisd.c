@@ -37,6 +37,7 @@
 #include "http/http_proxy.h"
 #include "xdp/shield.h"
 #include "xdp/state.h"
+#include "mgmt/api.h"
 #include "mgmt/metrics.h"
 #include "mgmt/metrics_http.h"
 #include "mgmt/rep_service.h"
@@ -47,7 +48,7 @@
 #define RELOAD_DEBOUNCE_MS	300
 #define STATE_SAVE_EVERY_S	10
 
-enum { EV_SIGNAL = 1, EV_INOTIFY, EV_RING, EV_TICK, EV_DEBOUNCE, EV_REP, EV_METRICS };
+enum { EV_SIGNAL = 1, EV_INOTIFY, EV_RING, EV_TICK, EV_DEBOUNCE, EV_REP, EV_METRICS, EV_API };
 
 struct daemon {
 	const char *config_path;
@@ -64,6 +65,7 @@ struct daemon {
 	struct proxy_set ps;
 	struct rep_service *rep;	/* NULL unless reputation.enabled */
 	struct mhttp metrics;		/* fd -1 unless metrics.enabled */
+	struct api *api;		/* the management API (NULL if it failed to start) */
 	double start_time_s;		/* Unix time, for aegis_start_time_seconds */
 	uint64_t shed_seen;	/* proxy_set_shed() at the last tick */
 	bool stop;		/* leave the loop */
@@ -294,22 +296,38 @@ static void notify_reloading(void)
 		   (unsigned long long)ts.tv_sec * 1000000ull + (unsigned long long)ts.tv_nsec / 1000);
 }
 
-static void reload(struct daemon *d, const char *why)
+/* The API's listeners are restart-only; its keys reload. */
+static void keep_api_listeners(const struct aegis_config *o, struct aegis_config *n)
+{
+	if (o->api.tcp != n->api.tcp || strcmp(o->api.listen, n->api.listen) ||
+	    strcmp(o->api.socket, n->api.socket))
+		log_warn("reload: api.listen and api.socket changes take effect after a restart; "
+			 "api.keys are reloaded");
+	n->api.tcp = o->api.tcp;
+	n->api.addr = o->api.addr;
+	n->api.port = o->api.port;
+	memcpy(n->api.listen, o->api.listen, sizeof(n->api.listen));
+	memcpy(n->api.socket, o->api.socket, sizeof(n->api.socket));
+}
+
+/* Loads, validates and applies the file: 0, or -errno with err set (the
+ * running config then stays). Logged either way. */
+static int reload_config(struct daemon *d, const char *why, char *err, size_t errlen)
 {
 	struct aegis_config *next;
-	char err[1024];
 	int ret;
 
 	if (d->draining) {
+		errbuf_set(err, errlen, "stopping: reload ignored");
 		log_warn("reload (%s) ignored: stopping", why);
-		return;
+		return -EBUSY;
 	}
 	notify_reloading();
-	ret = config_load(d->config_path, &next, err, sizeof(err));
-	if (!ret && (ret = config_runnable(next, err, sizeof(err))))
+	ret = config_load(d->config_path, &next, err, errlen);
+	if (!ret && (ret = config_runnable(next, err, errlen)))
 		config_free(next);
 	else if (!ret && d->xdp && !next->n_ifaces) {
-		errbuf_set(err, sizeof(err), "%s: no interfaces: leaving the XDP plane needs a "
+		errbuf_set(err, errlen, "%s: no interfaces: leaving the XDP plane needs a "
 			   "restart (empty or truncated file?)", next->path);
 		config_free(next);
 		ret = -EINVAL;
@@ -317,40 +335,57 @@ static void reload(struct daemon *d, const char *why)
 	if (ret) {
 		log_error("reload (%s) rejected, running config unchanged: %s", why, err);
 		sd_notify(0, "READY=1\nSTATUS=reload rejected, running config unchanged");
-		return;
+		return ret;
 	}
 	warn_restart_only(d->cfg, next);
 	/* Keep restart-only values so the running state stays consistent. */
 	next->maps = d->cfg->maps;
 	next->engine = d->cfg->engine;
 	next->metrics = d->cfg->metrics;
+	keep_api_listeners(d->cfg, next);
 	snprintf(next->pin_dir, sizeof(next->pin_dir), "%s", d->cfg->pin_dir);
 	snprintf(next->state_dir, sizeof(next->state_dir), "%s", d->cfg->state_dir);
-	ret = d->xdp ? shield_apply(&d->shield, next, err, sizeof(err)) : 0;
+	ret = d->xdp ? shield_apply(&d->shield, next, err, errlen) : 0;
 	if (ret) {
 		log_error("reload (%s): applying failed: %s", why, err);
 		sd_notify(0, "READY=1\nSTATUS=reload failed, running config unchanged");
 		config_free(next);
-		return;
+		return ret;
 	}
 	if (d->ps.n_workers || next->n_proxies) {
 		if (!d->ps.n_workers)
-			ret = proxy_set_start(&d->ps, next, err, sizeof(err));
+			ret = proxy_set_start(&d->ps, next, err, errlen);
 		else
-			ret = proxy_set_reload(&d->ps, next, err, sizeof(err));
+			ret = proxy_set_reload(&d->ps, next, err, errlen);
 		if (ret)
 			log_error("reload (%s): proxies: %s", why, err);
 	}
+	err[0] = '\0';
 	rep_service_reload(d->rep, next);
 	engine_rep_set(rep_service_rep(d->rep), (enum engine_rep_softblock)next->rep.softblock);
 	log_setup(next->log_format, next->log_level);
 	d->events.summary = next->events.summary;
 	config_free(d->cfg);
 	d->cfg = next;
+	api_reloaded(d->api, &next->api);
 	log_info("reloaded %s (%s): %zu policies, %zu proxies, %zu allow, %zu deny",
 		 d->config_path, why, next->n_policies, next->n_proxies, next->n_allow, next->n_deny);
 	sd_notifyf(0, "READY=1\nSTATUS=running: %zu policies, %zu proxies", next->n_policies,
 		   next->n_proxies);
+	return 0;
+}
+
+static void reload(struct daemon *d, const char *why)
+{
+	char err[1024];
+
+	reload_config(d, why, err, sizeof(err));
+}
+
+/* POST /v1/reload. */
+static int api_reload_cb(void *ctx, char *err, size_t errlen)
+{
+	return reload_config(ctx, "API", err, errlen);
 }
 
 static int watch_config(struct daemon *d)
@@ -433,6 +468,7 @@ static void on_tick(struct daemon *d)
 		events_tick(&d->events);
 	rep_service_tick(d->rep);
 	mhttp_tick(&d->metrics);
+	api_tick(d->api);
 	if (d->ps.n_workers) {
 		uint64_t shed = proxy_set_shed(&d->ps);
 
@@ -476,6 +512,7 @@ static int run_loop(struct daemon *d)
 			case EV_TICK: on_tick(d); break;
 			case EV_REP: rep_service_poll(d->rep); break;
 			case EV_METRICS: mhttp_poll(&d->metrics); break;
+			case EV_API: api_poll(d->api); break;
 			case EV_DEBOUNCE:
 				if (read(d->debfd, &exp, sizeof(exp)) > 0)
 					reload(d, "file changed");
@@ -562,6 +599,46 @@ static int start_metrics(struct daemon *d)
 	return 0;
 }
 
+/* The management API: its Unix socket always (unless api.socket: off),
+ * TCP when an api: block asks. Failing to start it is not fatal: the
+ * shield and the proxies matter more than their remote control. */
+static int start_api(struct daemon *d)
+{
+	struct api_deps deps = {
+		.version = AEGIS_VERSION,
+		.start_time_s = d->start_time_s,
+		.maps = d->xdp ? &d->loader.maps : NULL,
+		.shield = d->xdp ? &d->shield : NULL,
+		.ps = &d->ps,
+		.rep = d->rep,
+		.cfg = &d->cfg,
+		.events = d->events.out,
+		.reload = api_reload_cb,
+		.render_metrics = render_metrics,
+		.ctx = d,
+	};
+	const struct cfg_api *ac = &d->cfg->api;
+	char err[512];
+	int fds[2], n;
+
+	if (!ac->tcp && !ac->socket[0])
+		return 0;
+	if (api_start(&d->api, ac, &deps, err, sizeof(err))) {
+		log_error("%s (the API stays off)", err);
+		return 0;
+	}
+	n = api_fds(d->api, fds);
+	for (int i = 0; i < n; i++)
+		if (epoll_add(d->epfd, fds[i], EV_API))
+			return -errno;
+	if (ac->tcp)
+		log_info("api: serving http://%s/v1 (%zu keys)%s", ac->listen, ac->n_keys,
+			 ac->n_keys ? "" : ": no keys, so only /v1/health answers over TCP");
+	if (ac->socket[0])
+		log_info("api: serving %s (mode 0600)", ac->socket);
+	return 0;
+}
+
 static int start(struct daemon *d)
 {
 	char err[1024];
@@ -596,7 +673,7 @@ static int start(struct daemon *d)
 	engine_rep_set(rep_service_rep(d->rep), (enum engine_rep_softblock)d->cfg->rep.softblock);
 	if (d->rep && epoll_add(d->epfd, rep_service_fd(d->rep), EV_REP))
 		return -errno;
-	if ((ret = start_metrics(d)))
+	if ((ret = start_metrics(d)) || (ret = start_api(d)))
 		return ret;
 	if (!d->xdp) {
 		log_info("aegisd %s running: no interfaces (proxy-only mode: XDP plane off, "
@@ -697,6 +774,7 @@ int main(int argc, char **argv)
 	}
 	sd_notify(0, "STOPPING=1");
 	mhttp_close(&d.metrics);
+	api_stop(d.api);
 	if (d.loader.n_ifaces)
 		save_state(&d);
 	proxy_set_stop(&d.ps);

@@ -30,7 +30,7 @@ static void nested(struct json *j)
 	json_obj_open(j);
 	json_kbool(j, "t", true);
 	json_obj_close(j);
-	json_null(j);
+	json_null_value(j);
 	json_arr_close(j);
 	json_kdouble(j, "d", 1.5);
 	json_obj_close(j);

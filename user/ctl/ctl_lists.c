@@ -133,7 +133,7 @@ static int ban_print_one(const struct aegis_addr *a, const struct aegis_ban *b, 
 		if (b->expires_ns)
 			json_u64(&p->c->j, (b->expires_ns - p->now) / 1000000);
 		else
-			json_null(&p->c->j);
+			json_null_value(&p->c->j);
 		json_kstr(&p->c->j, "origin", names_origin(b->origin));
 		json_kstr(&p->c->j, "reason", reason);
 		json_kstr(&p->c->j, "note", note);

@@ -261,7 +261,7 @@ static void print_limit_json(struct json *j, const char *name, const struct aegi
 {
 	json_key(j, name);
 	if (!l->rate) {
-		json_null(j);
+		json_null_value(j);
 		return;
 	}
 	json_obj_open(j);

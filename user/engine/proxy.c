@@ -395,6 +395,11 @@ bool proxy_conn_admit(struct proxy *px)
 	return false;
 }
 
+const struct proxy_cfg *proxy_config(const struct proxy *px)
+{
+	return &px->cfg;
+}
+
 void proxy_pause(struct proxy *px, bool paused)
 {
 	atomic_store_explicit(&px->paused, paused, memory_order_relaxed);

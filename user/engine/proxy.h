@@ -96,6 +96,8 @@ void proxy_put(struct proxy *px);
 /* Its configured name (unique among the live proxies). */
 const char *proxy_name(const struct proxy *px);
 void proxy_counters(const struct proxy *px, struct proxy_counters *out);
+/* Its config (the proxy's own copy, valid while px lives). */
+const struct proxy_cfg *proxy_config(const struct proxy *px);
 /* Its balancers (px->lbs), i < proxy_lb_count(px). */
 size_t proxy_lb_count(const struct proxy *px);
 struct lb *proxy_lb_at(const struct proxy *px, size_t i);

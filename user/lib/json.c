@@ -116,7 +116,7 @@ void json_str(struct json *j, const char *s) { json_sep(j); json_write_string(j-
 void json_u64(struct json *j, uint64_t v) { json_sep(j); fprintf(j->f, "%" PRIu64, v); }
 void json_i64(struct json *j, int64_t v) { json_sep(j); fprintf(j->f, "%" PRId64, v); }
 void json_bool(struct json *j, bool v) { json_sep(j); fputs(v ? "true" : "false", j->f); }
-void json_null(struct json *j) { json_sep(j); fputs("null", j->f); }
+void json_null_value(struct json *j) { json_sep(j); fputs("null", j->f); }
 
 void json_double(struct json *j, double v)
 {

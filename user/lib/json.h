@@ -31,7 +31,7 @@ void json_u64(struct json *j, uint64_t v);
 void json_i64(struct json *j, int64_t v);
 void json_double(struct json *j, double v);
 void json_bool(struct json *j, bool v);
-void json_null(struct json *j);
+void json_null_value(struct json *j);
 /* key + value shorthands */
 void json_kstr(struct json *j, const char *k, const char *v);
 void json_ku64(struct json *j, const char *k, uint64_t v);

@@ -38,6 +38,7 @@ struct rep_service {
 	struct aegis_addr *ups;		/* upstreams: never banned */
 	size_t n_ups;
 	bool xdp;			/* false: no interfaces, bans held at L7 only */
+	bool actions_off;		/* live switch (API): score and log, never act */
 	struct aegis_maps nomaps;	/* the bans writer's maps when !xdp */
 };
 
@@ -334,7 +335,8 @@ static void info_text(FILE *out, const struct rep_info *i, uint64_t now, bool fu
 				i->pts[k2]);
 }
 
-static int ctl_list(struct rep_service *s, bool js, FILE *out, char *err, size_t errlen)
+static int ctl_list(struct rep_service *s, bool js, size_t limit, FILE *out, char *err,
+		    size_t errlen)
 {
 	struct list_ctx l = { 0 };
 	uint64_t now = mono_ns();
@@ -353,7 +355,7 @@ static int ctl_list(struct rep_service *s, bool js, FILE *out, char *err, size_t
 		fprintf(out, "%-44s %9s %-10s %5s %8s %3s\n", "SOURCE", "SCORE", "ACTION", "RATE",
 			"REPORTS", "BANS");
 	}
-	for (size_t i = 0; i < l.n && i < 100; i++) {
+	for (size_t i = 0; i < l.n && i < limit; i++) {
 		if (js)
 			info_json(&j, &l.v[i], now, false);
 		else
@@ -377,7 +379,7 @@ static int ctl_rep(int argc, char **argv, FILE *out, char *err, size_t errlen, v
 	if (argc < 2 || strcmp(argv[0], "rep"))
 		return errbuf_set(err, errlen, "unknown request (rep list|show|forget)"), -1;
 	if (!strcmp(argv[1], "list") && argc == 2)
-		return ctl_list(s, js, out, err, errlen);
+		return ctl_list(s, js, 100, out, err, errlen);
 	if (argc != 3 || addr_parse(argv[2], &a))
 		return errbuf_set(err, errlen, "rep %s: expected one address", argv[1]), -1;
 	if (!strcmp(argv[1], "show")) {
@@ -392,12 +394,10 @@ static int ctl_rep(int argc, char **argv, FILE *out, char *err, size_t errlen, v
 		return 0;
 	}
 	if (!strcmp(argv[1], "forget")) {
-		int lifted = !rep_bans_lift(&s->bans, &a);
+		bool lifted;
 
-		if (rep_forget(s->rep, &a) && !lifted)
+		if (rep_service_forget(s, &a, "the operator", &lifted))
 			return errbuf_set(err, errlen, "%s: no reputation record", argv[2]), -1;
-		log_info("reputation: %s forgotten by the operator%s", argv[2],
-			 lifted ? " (its reputation ban lifted)" : "");
 		if (js) {
 			json_init(&j, out);
 			json_obj_open(&j);
@@ -410,6 +410,58 @@ static int ctl_rep(int argc, char **argv, FILE *out, char *err, size_t errlen, v
 		return 0;
 	}
 	return errbuf_set(err, errlen, "rep: unknown verb '%s' (list, show, forget)", argv[1]), -1;
+}
+
+int rep_service_forget(struct rep_service *s, const struct aegis_addr *a, const char *who,
+		       bool *lifted)
+{
+	char as[ADDR_STRLEN];
+
+	*lifted = !rep_bans_lift(&s->bans, a);
+	if (rep_forget(s->rep, a) && !*lifted)
+		return -ENOENT;
+	log_info("reputation: %s forgotten by %s%s", addr_format(a, as, sizeof(as)), who,
+		 *lifted ? " (its reputation ban lifted)" : "");
+	return 0;
+}
+
+int rep_service_top_json(struct rep_service *s, size_t limit, FILE *out)
+{
+	char err[64];
+
+	return ctl_list(s, true, limit, out, err, sizeof(err)) ? -ENOMEM : 0;
+}
+
+int rep_service_show_json(struct rep_service *s, const struct aegis_addr *a, FILE *out)
+{
+	struct rep_info info;
+	struct json j;
+
+	if (rep_get(s->rep, a, mono_ns(), &info))
+		return -ENOENT;
+	json_init(&j, out);
+	info_json(&j, &info, mono_ns(), true);
+	return 0;
+}
+
+/* The engine's config with the live switch applied. */
+static void configure(struct rep_service *s)
+{
+	struct rep_cfg c = s->cfg;
+
+	c.detect |= s->actions_off;
+	rep_configure(s->rep, &c);
+}
+
+void rep_service_set_actions(struct rep_service *s, bool on)
+{
+	s->actions_off = !on;
+	configure(s);
+}
+
+bool rep_service_actions(const struct rep_service *s)
+{
+	return s && !s->actions_off && !s->cfg.detect;
 }
 
 /* ---- lifecycle ---- */
@@ -560,7 +612,7 @@ void rep_service_reload(struct rep_service *s, const struct aegis_config *cfg)
 	s->cfg = cfg->rep;
 	memcpy(s->cfg.webhooks, hooks, sizeof(hooks));
 	s->cfg.n_webhooks = n;
-	rep_configure(s->rep, &s->cfg);
+	configure(s);
 	rep_bans_set_rate(&s->bans, s->cfg.bans_per_sec);
 	if (load_protected(s, cfg))
 		log_error("reputation: out of memory reloading the protected addresses");

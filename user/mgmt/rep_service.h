@@ -58,6 +58,19 @@ bool rep_service_counters(struct rep_service *s, struct rep_service_counters *ou
 /* One status fragment: " rep=N bans=N ..." */
 void rep_service_status(struct rep_service *s, char *buf, size_t len);
 
+/* For the API: the top sources by score (JSON array), one source
+ * explained (JSON object; -ENOENT: no record), forgetting one (its
+ * reputation ban lifted too; -ENOENT: nothing known). who is logged. */
+int rep_service_top_json(struct rep_service *s, size_t limit, FILE *out);
+int rep_service_show_json(struct rep_service *s, const struct aegis_addr *a, FILE *out);
+int rep_service_forget(struct rep_service *s, const struct aegis_addr *a, const char *who,
+		       bool *lifted);
+/* The live switch of its actions: off = mode detect (score, log, never
+ * ban, throttle or soft-block) until switched on; kept across reloads. */
+void rep_service_set_actions(struct rep_service *s, bool on);
+/* Actions applied: enabled, not mode detect, not switched off. */
+bool rep_service_actions(const struct rep_service *s);
+
 /* The XDP drop reason's input; -1 for drops that say nothing of the source. */
 int rep_input_of_stat(unsigned int stat);
 
