@@ -575,6 +575,7 @@ static int render_metrics(enum metrics_format fmt, char **body, size_t *len, voi
 		.maps = d->xdp ? &d->loader.maps : NULL,
 		.ps = &d->ps,
 		.rep = d->rep,
+		.api = d->api,
 	};
 
 	return metrics_render(&src, fmt, body, len);

@@ -37,17 +37,23 @@ static const struct ctl_cmd cmds[] = {
 	{ "top", do_top, "top: live view (q quits)" },
 	{ "rep", do_rep, "rep list|show|forget: source reputation (from aegisd, -s SOCKET)" },
 	{ "waf", do_waf, "waf test: run a request through an http proxy's WAF rules" },
+	{ "proxies", do_proxies, "proxies: the running proxies (from aegisd's API, -a SOCKET)" },
+	{ "proxy", do_proxy, "proxy NAME [enable|disable|eject|readmit]: one proxy, its upstreams" },
+	{ "toggles", do_toggles, "toggles [kill|reputation|host ...]: live switches (API)" },
+	{ "api-key", do_api_key, "api-key new: a new API key and the hash for api.keys" },
 };
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: aegisctl [-i IFACE | -p PINDIR] [-s SOCKET] [-j] COMMAND [ARGS]\n"
+	fprintf(f, "Usage: aegisctl [-i IFACE | -p PINDIR] [-s SOCKET] [-a SOCKET] [-j] COMMAND "
+		"[ARGS]\n"
 		"  -i IFACE   use the Aegis program attached to IFACE\n"
 		"  -p PINDIR  use maps pinned in PINDIR (default %s)\n"
 		"  -s SOCKET  aegisd's control socket, for rep (default %s)\n"
+		"  -a SOCKET  aegisd's API socket, for proxies, proxy, toggles (default %s)\n"
 		"  -j         JSON output for read commands\n"
 		"  -V         print the version\n"
-		"Commands:\n", CTL_DEF_PIN_DIR, CTL_DEF_SOCKET);
+		"Commands:\n", CTL_DEF_PIN_DIR, CTL_DEF_SOCKET, CTL_DEF_API_SOCKET);
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		fprintf(f, "  %-9s %s\n", cmds[i].name, cmds[i].help);
 	fprintf(f, "'aegisctl COMMAND help' shows a command's arguments.\n"
@@ -197,11 +203,12 @@ int ctl_main(int argc, char **argv)
 	int opt;
 
 	libbpf_set_print(libbpf_quiet);
-	while ((opt = getopt(argc, argv, "+i:p:s:jhV")) != -1) {
+	while ((opt = getopt(argc, argv, "+i:p:s:a:jhV")) != -1) {
 		switch (opt) {
 		case 'i': c.iface = optarg; break;
 		case 'p': c.pin_dir = optarg; break;
 		case 's': c.sock = optarg; break;
+		case 'a': c.api_sock = optarg; break;
 		case 'j': c.json = true; break;
 		case 'h': usage(stdout); return CTL_OK;
 		case 'V': printf("aegisctl %s\n", AEGIS_VERSION); return CTL_OK;

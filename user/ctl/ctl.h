@@ -21,11 +21,13 @@
 /* Longest refresh interval of stats/top: beyond it a live view is not live. */
 #define CTL_MAX_INTERVAL_MS (3600ull * 1000)
 #define CTL_DEF_SOCKET "/var/lib/aegis/aegisd.sock"	/* state_dir's default */
+#define CTL_DEF_API_SOCKET "/var/lib/aegis/api.sock"	/* api.socket's default */
 
 struct ctl {
 	const char *iface;	/* -i: find maps through the attached program */
 	const char *pin_dir;	/* -p: pinned maps (default CTL_DEF_PIN_DIR) */
 	const char *sock;	/* -s: aegisd's control socket */
+	const char *api_sock;	/* -a: aegisd's API socket (NULL: the default) */
 	bool json;		/* -j */
 	bool maps_open;
 	struct aegis_maps maps;
@@ -65,5 +67,9 @@ int do_events(struct ctl *c, int argc, char **argv);
 int do_top(struct ctl *c, int argc, char **argv);
 int do_waf(struct ctl *c, int argc, char **argv);
 int do_rep(struct ctl *c, int argc, char **argv);
+int do_proxies(struct ctl *c, int argc, char **argv);
+int do_proxy(struct ctl *c, int argc, char **argv);
+int do_toggles(struct ctl *c, int argc, char **argv);
+int do_api_key(struct ctl *c, int argc, char **argv);
 
 #endif /* AEGIS_CTL_H */

@@ -185,6 +185,10 @@ enum api_auth_result api_auth_check(struct api_auth *a, const struct aegis_addr 
 		return API_AUTH_BAD;
 	}
 	a->st.ok++;
+	if (e) {	/* a source that knows a key was not guessing */
+		e->window_start_s = 0;
+		e->fails = 0;
+	}
 	return API_AUTH_OK;
 }
 

@@ -5,7 +5,8 @@
  * with every configured hash (no early exit, so timing does not say which
  * key nearly matched). Failures are counted per source address: after
  * AEGIS_API_AUTH_FAILS within AEGIS_API_AUTH_WINDOW_S the source gets 429
- * until the window ends, whatever it sends, so guessing is slow. The
+ * until the window ends, whatever it sends, so guessing is slow; a source
+ * that authenticates before reaching the limit starts from zero. The
  * table of failing sources is bounded (API_AUTH_SOURCES): when full, the
  * oldest window is reused.
  */

@@ -14,7 +14,9 @@
 #include "http/http_buf.h"
 #include "http/http_rt.h"
 #include "lib/addr.h"
+#include "guard/toggles.h"
 #include "lib/names.h"
+#include "mgmt/api.h"
 #include "mgmt/metrics.h"
 #include "mgmt/rep_service.h"
 #include "xdp/maps.h"
@@ -464,6 +466,52 @@ static void rep_families(struct rep_service *rep, struct metrics_out *m)
 	}
 }
 
+/* The live switches: what an operator changed at run time. */
+static void toggle_families(const struct metrics_src *src, struct metrics_out *m)
+{
+	const char *http[] = { "switch", "http", NULL }, *xdp[] = { "switch", "xdp", NULL };
+	size_t overrides = 0;
+
+	metrics_family(m, "aegis_kill_switch", G, "1 while a kill switch is on (http: every "
+		       "host in detect mode; xdp: ports pass without their policies).");
+	metrics_u64(m, http, toggles_kill(NULL));
+	metrics_u64(m, xdp, !api_xdp_policies_on(src->api));
+	metrics_family(m, "aegis_reputation_actions_enabled", G,
+		       "1 if the reputation engine acts (bans, throttles), 0 if off or detect.");
+	metrics_u64(m, NULL, rep_service_actions(src->rep));
+	for (int i = 0; i < TOGGLES_MAX_HOSTS; i++) {
+		struct toggles_host t;
+
+		toggles_host_get(i, &t);
+		overrides += t.mode >= 0 || t.stages_off;
+	}
+	metrics_family(m, "aegis_host_switches", G,
+		       "Hosts whose guard mode or stages are switched at run time (API).");
+	metrics_u64(m, NULL, overrides);
+}
+
+static void api_families(const struct api *api, struct metrics_out *m)
+{
+	static const char *const classes[] = { "", "1xx", "2xx", "3xx", "4xx", "5xx" };
+	struct api_stats st;
+
+	api_stats(api, &st);
+	metrics_family(m, "aegis_api_requests_total", C, "Management API answers by status class.");
+	for (int i = 1; i < 6; i++) {
+		const char *l[] = { "code", classes[i], NULL };
+
+		metrics_u64(m, l, st.by_class[i]);
+	}
+	metrics_family(m, "aegis_api_auth_failures_total", C,
+		       "Management API calls refused: key missing, key wrong, source rate-limited.");
+	metrics_u64(m, (const char *[]){ "reason", "missing", NULL }, st.auth_missing);
+	metrics_u64(m, (const char *[]){ "reason", "invalid", NULL }, st.auth_bad);
+	metrics_u64(m, (const char *[]){ "reason", "rate_limited", NULL }, st.auth_limited);
+	metrics_family(m, "aegis_api_writes_total", C,
+		       "Management API calls that changed something (each one audited).");
+	metrics_u64(m, NULL, st.writes);
+}
+
 void metrics_collect(const struct metrics_src *src, struct metrics_out *m)
 {
 	process_families(src, m);
@@ -479,6 +527,9 @@ void metrics_collect(const struct metrics_src *src, struct metrics_out *m)
 		http_families_out(src->ps, m);
 	}
 	rep_families(src->rep, m);
+	toggle_families(src, m);
+	if (src->api)
+		api_families(src->api, m);
 }
 
 int metrics_render(const struct metrics_src *src, enum metrics_format fmt, char **out,

@@ -5,7 +5,8 @@
  * functions only: the XDP counters and map fill (xdp/maps.h), the proxy
  * engine, proxies and their balancers (engine/proxy_set.h, proxy.h,
  * balancer.h), HTTP counters (http/http_rt.h), reputation
- * (mgmt/rep_service.h). Labels are bounded by the config (proxy,
+ * (mgmt/rep_service.h), the live switches and the API (guard/toggles.h,
+ * mgmt/api.h). Labels are bounded by the config (proxy,
  * upstream, reason): never one per client. Runs on aegisd's main thread.
  */
 #ifndef AEGIS_METRICS_H
@@ -18,6 +19,7 @@
 struct aegis_maps;
 struct proxy_set;
 struct rep_service;
+struct api;
 
 struct metrics_src {
 	const char *version;
@@ -25,6 +27,7 @@ struct metrics_src {
 	struct aegis_maps *maps;	/* NULL: no XDP plane (proxy-only mode) */
 	const struct proxy_set *ps;	/* NULL or no workers: no proxy plane */
 	struct rep_service *rep;	/* NULL: reputation off */
+	const struct api *api;		/* NULL: no management API */
 };
 
 /* Every family into m (between metrics_begin and metrics_end). */
