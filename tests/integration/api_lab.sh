@@ -222,6 +222,8 @@ expect 400 "$r" "wrong type"
 r=$(jcall "$ADMIN" POST /v1/bans '{"ttl":60}')
 [ "$(field "$r" error.field)" = address ] || fail "missing field not named: $r"
 expect 400 "$(jcall "$ADMIN" POST /v1/bans '[1,2]')" "an array body"
+r=$(call "$ADMIN" PUT /v1/lists/deny)
+[ "$(field "$r" error.field)" = entries ] || fail "a PUT without a body: $r"
 expect 400 "$(jcall "$ADMIN" POST /v1/bans '{"address":"198.18.0.9","address":"1.2.3.4"}')" "duplicate key"
 expect 400 "$(jcall "$ADMIN" POST /v1/bans '{"address":"nope"}')" "bad address"
 expect 415 "$(call "$ADMIN" POST /v1/bans --data-binary '{"address":"198.18.0.9"}' -H 'Content-Type: text/plain')" "text body"

@@ -248,7 +248,7 @@ pass "Prometheus: the latency histograms count each request once; a 300 ms answe
 ip netns exec "$EDGE" python3 - "$MPORT" <<'PY' > "$RUN/slow.out" 2>&1 &
 import socket, sys, time
 port = int(sys.argv[1])
-idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(8)]
+idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(16)]
 idle[1].sendall(b"GET /metr")		# a head that never ends
 time.sleep(0.3)
 c = socket.create_connection(("127.0.0.1", port)); c.settimeout(3)
@@ -264,10 +264,10 @@ sleep 1
 st=$(ip netns exec "$CLI" curl -s -m 3 -o /dev/null -w '%{http_code}' -H "Host: a.test" http://198.18.0.1/busy)
 [ "$st" = 200 ] || fail "the proxy did not answer while scrape slots were held ($st)"
 wait "$SLOW" || fail "slow clients: $(cat "$RUN/slow.out")"
-grep -q "extra: HTTP/1.1 503" "$RUN/slow.out" || fail "a 9th client was not refused: $(cat "$RUN/slow.out")"
+grep -q "extra: HTTP/1.1 503" "$RUN/slow.out" || fail "a 17th client was not refused: $(cat "$RUN/slow.out")"
 grep -q "dropped after [3-6]\." "$RUN/slow.out" || fail "idle clients: $(cat "$RUN/slow.out")"
 scrape "" | grep -q '^aegis_build_info' || fail "/metrics does not answer after the slow clients"
-pass "8 idle clients: a 9th gets 503, the proxy keeps serving, idle ones dropped by the 5 s timeout"
+pass "16 idle clients: a 17th gets 503, the proxy keeps serving, idle ones dropped by the 5 s timeout"
 
 # ---- the Grafana dashboard queries only metrics that exist ----
 scrape "" > "$RUN/m2.txt"

@@ -445,7 +445,7 @@ Test(config, unknown_and_duplicate_keys)
 	static const struct err_case cases[] = {
 		{ "log: {}\nlogging: {}\n", 2, "unknown key 'logging' at top level (expected interfaces, "
 		  "xdp_mode, state_dir, pin_dir, log, events, maps, sanity, allow, deny, policies, proxies, "
-		  "proxies_dir, proxy_engine, reputation, metrics)" },
+		  "proxies_dir, proxy_engine, reputation, metrics, api)" },
 		{ "log:\n  lvl: info\n", 2, "unknown key 'lvl' in log (expected format, level, status_interval)" },
 		{ "events: { rat: 1 }\n", 1, "unknown key 'rat' in events (expected rate, burst, summary, output)" },
 		{ "maps: { ban: 1 }\n", 1, "unknown key 'ban' in maps (expected bans," },

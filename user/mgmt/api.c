@@ -162,9 +162,15 @@ static bool read_body(const struct httpd_req *rq, const struct api_route *r,
 	json_error_t je;
 	char msg[256];
 
-	if (!rq->body_len) {
-		c->body = r->body ? json_object() : NULL;
-		return !r->body || c->body || (answer_json_error(ans, 500, "out of memory", NULL), 0);
+	if (!rq->body_len && !r->body)
+		return true;
+	if (!rq->body_len) {	/* no body: as {}, so required fields are still asked for */
+		c->body = json_object();
+		if (!c->body) {
+			answer_json_error(ans, 500, "out of memory", NULL);
+			return false;
+		}
+		goto check;
 	}
 	if (!r->body) {
 		answer_json_error(ans, 400, "this call takes no body", NULL);
@@ -181,6 +187,7 @@ static bool read_body(const struct httpd_req *rq, const struct api_route *r,
 		answer_json_error(ans, 400, msg, NULL);
 		return false;
 	}
+check:
 	if (api_body_check(c->body, r->body, r->n_body, msg, sizeof(msg), &field)) {
 		answer_json_error(ans, 400, msg, field);
 		return false;

@@ -159,8 +159,13 @@ static int host_slot(struct api_call *c, enum http_mode *configured)
 		return api_fail(c, 404, NULL, "no http proxy named '%s'", c->params[0]), -1;
 	for (size_t k = 0; k < h->n_hosts; k++)
 		if (!strcmp(http_rt_host_name(h, k), c->params[1])) {
+			int slot = toggles_host_slot(c->params[0], c->params[1]);
+
 			*configured = h->hosts[k].mode;
-			return toggles_host_slot(c->params[0], c->params[1]);
+			if (slot < 0)
+				api_fail(c, 503, NULL, "more than %d hosts have switches",
+					 TOGGLES_MAX_HOSTS);
+			return slot;
 		}
 	return api_fail(c, 404, NULL, "proxy %s has no host '%s' (a host is named by its "
 			"first name)", c->params[0], c->params[1]), -1;

@@ -476,9 +476,11 @@ static void toggle_families(const struct metrics_src *src, struct metrics_out *m
 		       "host in detect mode; xdp: ports pass without their policies).");
 	metrics_u64(m, http, toggles_kill(NULL));
 	metrics_u64(m, xdp, !api_xdp_policies_on(src->api));
-	metrics_family(m, "aegis_reputation_actions_enabled", G,
-		       "1 if the reputation engine acts (bans, throttles), 0 if off or detect.");
-	metrics_u64(m, NULL, rep_service_actions(src->rep));
+	if (src->rep) {
+		metrics_family(m, "aegis_reputation_actions_enabled", G,
+			       "1 if the reputation engine acts (bans, throttles), 0 in detect.");
+		metrics_u64(m, NULL, rep_service_actions(src->rep));
+	}
 	for (int i = 0; i < TOGGLES_MAX_HOSTS; i++) {
 		struct toggles_host t;
 
