@@ -88,10 +88,29 @@ struct proxy *api_proxy_find(struct api *a, const char *name)
 
 /* ---- answers ---- */
 
+/* Messages quote what the client sent, maybe cut mid-character: keep them
+ * printable ASCII so the JSON is always valid. */
+static void ascii_only(char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
+			*s = '?';
+}
+
 static void answer_json_error(struct httpd_answer *ans, int status, const char *msg,
 			      const char *field)
 {
-	json_t *e = json_pack("{s:{s:i,s:s}}", "error", "status", status, "message", msg);
+	char m[1024], f[128];
+	json_t *e;
+
+	snprintf(m, sizeof(m), "%s", msg);
+	ascii_only(m);
+	e = json_pack("{s:{s:i,s:s}}", "error", "status", status, "message", m);
+	if (field) {
+		snprintf(f, sizeof(f), "%s", field);
+		ascii_only(f);
+		field = f;
+	}
 
 	if (e && field)
 		json_object_set_new(json_object_get(e, "error"), "field", json_string(field));

@@ -79,7 +79,8 @@ const struct api_route *api_route_find(enum httpd_method m, const char *path, si
 				       char params[API_MAX_PARAMS][API_PARAM_MAX], int *status,
 				       char *allow, size_t allow_len);
 /* Percent-decodes [s, s+n) into out (NUL-terminated); -EINVAL on a bad
- * escape, a NUL byte, or a result longer than cap - 1. */
+ * escape, a byte that is not printable ASCII, or a result longer than
+ * cap - 1. */
 int api_decode(const char *s, size_t n, char *out, size_t cap);
 /* Checks body against fields: 0, or -EINVAL with the message and field set. */
 int api_body_check(const json_t *body, const struct api_field *f, size_t n, char *err,

@@ -103,7 +103,9 @@ int api_decode(const char *s, size_t n, char *out, size_t cap)
 			c = hexval(s[i + 1]) * 16 + hexval(s[i + 2]);
 			i += 2;
 		}
-		if (!c || k + 1 >= cap)
+		/* Names, addresses and CIDRs are printable ASCII: anything else
+		 * cannot name a resource, and would not survive into JSON. */
+		if (c <= ' ' || c >= 0x7f || k + 1 >= cap)
 			return -EINVAL;
 		out[k++] = (char)c;
 	}
