@@ -268,6 +268,24 @@ expect 400 "$(jcall "$ADMIN" PUT /v1/toggles/hosts/web/a.test '{"mode":"loud"}')
 expect 400 "$(jcall "$ADMIN" PUT /v1/toggles/hosts/web/a.test '{"stages_off":["walls"]}')" "bad stage"
 pass "kill switch: an enforced WAF block (403) passes (200) and is blocked again; per host waf off, detect, reset; audited with the key's label"
 
+# ---- WAF test: the running proxy's rules, no traffic ----
+r=$(jcall "$ADMIN" POST /v1/waf/test '{"target":"/item?id=1'"'"' UNION SELECT password FROM users--","headers":{"Host":"a.test"}}')
+expect 200 "$r" "waf test"
+echo "$r" | cut -d' ' -f2- | python3 -c '
+import json, sys
+v = json.load(sys.stdin)
+assert v["proxy"] == "web" and v["host"] == "a.test" and v["mode"] == "enforce", v
+assert v["verdict"] == "block" and v["total"] >= v["threshold"] > 0, v
+assert any(h["class"] == "sqli" for h in v["hits"]), v' || fail "waf test verdict: $r"
+r=$(jcall "$ADMIN" POST /v1/waf/test '{"target":"/item?id=42","method":"POST","body":"a=1","headers":{"Content-Type":"application/x-www-form-urlencoded"}}')
+[ "$(field "$r" verdict)" = pass ] || fail "a benign probe: $r"
+expect 400 "$(jcall "$ADMIN" POST /v1/waf/test '{"target":"x"}')" "waf test target"
+expect 400 "$(jcall "$ADMIN" POST /v1/waf/test '{"target":"/","headers":{"X":"a\r\nB: c"}}')" "header injection"
+expect 400 "$(jcall "$ADMIN" POST /v1/waf/test '{"target":"/","method":"GET /x"}')" "method injection"
+expect 404 "$(jcall "$ADMIN" POST /v1/waf/test '{"target":"/","proxy":"nope"}')" "waf test proxy"
+expect 403 "$(jcall "$RO" POST /v1/waf/test '{"target":"/"}')" "waf test scope"
+pass "waf test: a SQL injection probe gets block (sqli hits) from the live rules, a benign one pass; bad fields 400"
+
 # ---- the XDP kill switch: the rate-limited port passes, lists still apply ----
 udp_burst() {	# udp_burst SRC: 40 datagrams to the rate-limited port
 	ip netns exec "$CLI" python3 -c '

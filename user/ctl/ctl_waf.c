@@ -22,28 +22,18 @@
 #include "http/router.h"
 #include "guard/waf.h"
 #include "guard/waf_cfg.h"
+#include "guard/waf_probe.h"
 
 /* aegisd's default (user/aegisd.c, docs/aegisd.8). */
 #define WAF_CLI_CONFIG	"/etc/aegis/aegis.yaml"
 #define WAF_CLI_MAX_REQ	(1u << 20)	/* a request file larger than this is refused */
-#define WAF_CLI_MAX_HDR	64
+#define WAF_CLI_MAX_HDR	WAF_PROBE_MAX_HDR
 
 struct waf_cli {
 	const char *config, *proxy, *host, *file, *method, *target, *body;
 	const char *hdrs[WAF_CLI_MAX_HDR];
 	size_t n_hdrs;
 	bool json;
-};
-
-/* The request as the WAF sees it, with the parser that owns the views. */
-struct waf_cli_req {
-	struct http_req *parser;
-	char *raw;
-	size_t raw_len;
-	char body[WAF_BODY_PREFIX];
-	size_t body_len;
-	struct waf_header hdrs[WAF_CLI_MAX_HDR * 2];
-	struct waf_request wr;
 };
 
 static int waf_help(FILE *f)
@@ -180,117 +170,30 @@ static int waf_crlf_head(char **raw, size_t *len)
 	return 0;
 }
 
-/* A target typed on the command line may hold bytes the wire forbids
- * (blanks, <, ", ...): percent-encode those so the payload gets through
- * the parser as a client would send it. out has room for 3x. */
-static size_t waf_encode_target(const char *t, char *out)
+/* The request from the command line's parts, or the file. */
+static int waf_request(const struct waf_cli *o, struct waf_probe **out)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	size_t o = 0;
+	struct waf_probe_in in = { .method = o->method, .target = o->target, .host = o->host,
+				   .body = o->body, .body_len = o->body ? strlen(o->body) : 0 };
+	char err[256], *raw = NULL;
+	size_t len = 0;
+	int ret;
 
-	for (; *t; t++) {
-		unsigned char c = (unsigned char)*t;
-
-		if (c <= 0x20 || c >= 0x7f || strchr("\"<>\\^`{|}", c)) {
-			out[o++] = '%';
-			out[o++] = hex[c >> 4];
-			out[o++] = hex[c & 15];
-		} else {
-			out[o++] = (char)c;
+	if (o->file) {
+		ret = waf_read_file(o->file, &raw, &len);
+		if (!ret)
+			ret = waf_crlf_head(&raw, &len);
+		if (ret) {
+			free(raw);
+			return ret;
 		}
+		ret = waf_probe_raw(raw, len, out, err, sizeof(err));
+	} else {
+		for (size_t i = 0; i < o->n_hdrs; i++)
+			in.hdrs[in.n_hdrs++] = o->hdrs[i];
+		ret = waf_probe_build(&in, out, err, sizeof(err));
 	}
-	return o;
-}
-
-static int waf_build_raw(const struct waf_cli *o, char **raw, size_t *len)
-{
-	size_t cap = 256 + strlen(o->method) + 3 * strlen(o->target) + (o->body ? strlen(o->body) : 0) +
-		     (o->host ? strlen(o->host) : 0);
-	bool has_host = false;
-	char *b;
-	size_t n;
-
-	for (size_t i = 0; i < o->n_hdrs; i++)
-		cap += strlen(o->hdrs[i]) + 2;
-	b = malloc(cap);
-	if (!b)
-		return ctl_fail("waf test: out of memory");
-	n = (size_t)snprintf(b, cap, "%s ", o->method);
-	n += waf_encode_target(o->target, b + n);
-	n += (size_t)snprintf(b + n, cap - n, " HTTP/1.1\r\n");
-	for (size_t i = 0; i < o->n_hdrs; i++) {
-		has_host |= !strncasecmp(o->hdrs[i], "host:", 5);
-		n += (size_t)snprintf(b + n, cap - n, "%s\r\n", o->hdrs[i]);
-	}
-	if (!has_host)
-		n += (size_t)snprintf(b + n, cap - n, "Host: %s\r\n", o->host ? o->host : "localhost");
-	if (o->body)
-		n += (size_t)snprintf(b + n, cap - n, "Content-Length: %zu\r\n\r\n%s",
-				      strlen(o->body), o->body);
-	else
-		n += (size_t)snprintf(b + n, cap - n, "\r\n");
-	*raw = b;
-	*len = n;
-	return 0;
-}
-
-static void waf_on_body(void *arg, const char *p, size_t len)
-{
-	struct waf_cli_req *q = arg;
-	size_t room = sizeof(q->body) - q->body_len;
-
-	if (len > room)
-		len = room;
-	memcpy(q->body + q->body_len, p, len);
-	q->body_len += len;
-}
-
-static int waf_parse_request(struct waf_cli_req *q)
-{
-	const struct http_req_head *h;
-	struct http_req_limits lim;
-	size_t used = 0, off = 0;
-	enum http_feed ev = HTTP_FEED_MORE;
-
-	http_req_limits_default(&lim);
-	lim.methods = ~0u; /* the WAF verdict is asked, not the method policy */
-	q->parser = http_req_new(&lim, waf_on_body, q);
-	if (!q->parser)
-		return ctl_fail("waf test: out of memory");
-	while (off < q->raw_len && ev != HTTP_FEED_DONE && ev != HTTP_FEED_ERROR) {
-		ev = http_req_feed(q->parser, q->raw + off, q->raw_len - off, &used);
-		off += used;
-		if (ev == HTTP_FEED_MORE && used == 0)
-			break;
-	}
-	if (ev == HTTP_FEED_ERROR)
-		return ctl_fail("waf test: malformed request: %s",
-				http_reason_text(http_req_error(q->parser)));
-	h = http_req_head(q->parser);
-	if (!h)
-		return ctl_fail("waf test: incomplete request (no end of head)");
-	if (ev != HTTP_FEED_DONE && h->body != HTTP_BODY_NONE && q->body_len == 0)
-		return ctl_fail("waf test: request body shorter than its framing says");
-	q->wr.method = h->method.p;
-	q->wr.method_len = h->method.len;
-	q->wr.path = h->path.p;
-	q->wr.path_len = h->path.len;
-	q->wr.query = h->query.len ? h->query.p : NULL;
-	q->wr.query_len = h->query.len;
-	for (unsigned i = 0; i < h->nheaders && i < sizeof(q->hdrs) / sizeof(q->hdrs[0]); i++) {
-		const struct http_header *x = &h->headers[i];
-
-		q->hdrs[i] = (struct waf_header){ x->name.p, x->value.p, x->name.len, x->value.len };
-		if (x->name.len == 12 && !strncasecmp(x->name.p, "content-type", 12)) {
-			q->wr.content_type = x->value.p;
-			q->wr.content_type_len = x->value.len;
-		}
-		q->wr.n_headers = i + 1;
-	}
-	q->wr.headers = q->hdrs;
-	q->wr.body = q->body_len ? q->body : NULL;
-	q->wr.body_len = q->body_len;
-	return 0;
+	return ret ? ctl_fail("waf test: %s", err) : 0;
 }
 
 /* The http proxy named by -p, or the only one. */
@@ -332,9 +235,9 @@ struct waf_cli_verdict {
 };
 
 static int waf_host_policy(const struct http_cfg *h, const struct waf_cli *o,
-			   const struct waf_cli_req *q, int total, struct waf_cli_verdict *v)
+			   const struct waf_probe *q, int total, struct waf_cli_verdict *v)
 {
-	const struct http_req_head *head = http_req_head(q->parser);
+	const struct http_req_head *head = waf_probe_head(q);
 	const char *name = o->host ? o->host : head->host.p;
 	size_t len = o->host ? strlen(o->host) : head->host.len;
 	const struct http_host *host = NULL;
@@ -404,7 +307,7 @@ static int waf_test(struct ctl *c, const struct waf_cli *o)
 {
 	struct aegis_config *cfg = NULL;
 	const struct proxy_cfg *p = NULL;
-	struct waf_cli_req *q = calloc(1, sizeof(*q));
+	struct waf_probe *q = NULL;
 	struct waf_scratch *s = NULL;
 	struct waf *w = NULL;
 	struct waf_result res;
@@ -412,20 +315,13 @@ static int waf_test(struct ctl *c, const struct waf_cli *o)
 	char err[512] = "";
 	int ret;
 
-	if (!q)
-		return ctl_fail("waf test: out of memory");
 	if (config_load(o->config, &cfg, err, sizeof(err))) {
 		ret = ctl_fail("waf test: %s", err);
 		goto out;
 	}
 	ret = waf_pick_proxy(cfg, o->proxy, &p);
-	if (ret)
-		goto out;
-	ret = o->file ? waf_read_file(o->file, &q->raw, &q->raw_len) : waf_build_raw(o, &q->raw, &q->raw_len);
-	if (!ret && o->file)
-		ret = waf_crlf_head(&q->raw, &q->raw_len);
 	if (!ret)
-		ret = waf_parse_request(q);
+		ret = waf_request(o, &q);
 	if (ret)
 		goto out;
 	if (waf_build(p->http, &w, err, sizeof(err))) {
@@ -433,7 +329,7 @@ static int waf_test(struct ctl *c, const struct waf_cli *o)
 		goto out;
 	}
 	s = waf_scratch_new(w);
-	if (!s || waf_inspect(w, s, &q->wr, &res)) {
+	if (!s || waf_inspect(w, s, waf_probe_request(q), &res)) {
 		ret = ctl_fail("waf test: scan failed");
 		goto out;
 	}
@@ -443,9 +339,7 @@ static int waf_test(struct ctl *c, const struct waf_cli *o)
 out:
 	waf_scratch_free(s);
 	waf_free(w);
-	http_req_free(q->parser);
-	free(q->raw);
-	free(q);
+	waf_probe_free(q);
 	config_free(cfg);
 	return ret;
 }

@@ -562,3 +562,8 @@ int http_guard_body(struct http_guard *g, struct http_guard_scratch *s,
 	http_guard_count(g, v->stage, v->action);
 	return 0;
 }
+
+const struct waf *http_guard_waf(const struct http_guard *g)
+{
+	return g->waf;
+}

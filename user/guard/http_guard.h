@@ -119,6 +119,8 @@ void http_guard_stats(const struct http_guard *g, struct http_guard_stats *out);
 int http_guard_waf_class(const struct http_guard *g, uint32_t rule_id);
 
 const char *http_stage_name(enum http_stage st);
+/* The compiled WAF the guard runs (NULL if no host uses one), for probes. */
+const struct waf *http_guard_waf(const struct http_guard *g);
 const char *http_action_name(enum http_action a);
 
 #endif /* AEGIS_HTTP_GUARD_H */

@@ -308,3 +308,16 @@ const struct proxy_app_ops http_app = {
 	.summary = http_rt_summary,
 	.status = http_rt_status,
 };
+
+const struct waf *http_rt_waf(const struct proxy *px)
+{
+	return proxy_app(px) == &http_app ? http_guard_waf(http_rt_of(px)->guard) : NULL;
+}
+
+const struct http_host *http_rt_host_match(const struct proxy *px, const char *host,
+					   size_t hlen, const char *path, size_t plen)
+{
+	if (proxy_app(px) != &http_app)
+		return NULL;
+	return router_match(http_rt_of(px)->router, host, hlen, path, plen, NULL, NULL, NULL);
+}

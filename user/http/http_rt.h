@@ -102,6 +102,12 @@ int http_rt_toggle_slot(const struct http_rt *rt, const struct http_host *host);
  * "_default" for a default host without names. */
 const char *http_rt_host_name(const struct http_cfg *cfg, size_t i);
 
+/* For a WAF probe: px's compiled WAF (NULL: none, or px is no HTTP
+ * proxy) and the host a request for host/path would be routed to. */
+const struct waf *http_rt_waf(const struct proxy *px);
+const struct http_host *http_rt_host_match(const struct proxy *px, const char *host,
+					   size_t hlen, const char *path, size_t plen);
+
 /* The runtime of an HTTP proxy (one whose application is http_app). */
 static inline struct http_rt *http_rt_of(const struct proxy *px)
 {

@@ -2,8 +2,8 @@
 /*
  * Inside the management API: the state every handler file shares, the
  * call a handler gets, the route table's shape and the body checker.
- * api.c dispatches; api_sys.c, api_proxies.c, api_lists.c, api_rep.c and
- * api_toggles.c hold the handlers; api_routes.c the table.
+ * api.c dispatches; api_sys.c, api_proxies.c, api_lists.c, api_rep.c,
+ * api_waf.c and api_toggles.c hold the handlers; api_routes.c the table.
  */
 #ifndef AEGIS_API_PRIV_H
 #define AEGIS_API_PRIV_H
@@ -125,6 +125,7 @@ int api_list_delete(struct api_call *c);
 int api_rep_top(struct api_call *c);
 int api_rep_get(struct api_call *c);
 int api_rep_forget(struct api_call *c);
+int api_waf_test(struct api_call *c);
 int api_toggles_get(struct api_call *c);
 int api_toggles_kill(struct api_call *c);
 int api_toggles_rep(struct api_call *c);

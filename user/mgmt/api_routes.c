@@ -33,6 +33,11 @@ static const struct api_field host_body[] = {
 	{ "mode", API_F_STR, false }, { "stages_off", API_F_STRS, false },
 	{ "survive_reload", API_F_BOOL, false },
 };
+static const struct api_field waf_body[] = {
+	{ "proxy", API_F_STR, false }, { "host", API_F_STR, false },
+	{ "method", API_F_STR, false }, { "target", API_F_STR, true },
+	{ "headers", API_F_MAP, false }, { "body", API_F_STR, false },
+};
 static const struct api_field empty_body[] = { { NULL, API_F_STR, false } };
 
 const struct api_route api_routes[] = {
@@ -65,6 +70,7 @@ const struct api_route api_routes[] = {
 	{ HTTPD_M_GET, "/v1/reputation", S(REPUTATION_READ), NULL, 0, api_rep_top },
 	{ HTTPD_M_GET, "/v1/reputation/{}", S(REPUTATION_READ), NULL, 0, api_rep_get },
 	{ HTTPD_M_DELETE, "/v1/reputation/{}", S(REPUTATION_WRITE), NULL, 0, api_rep_forget },
+	{ HTTPD_M_POST, "/v1/waf/test", S(WAF_TEST), BODY(waf_body), api_waf_test },
 	{ HTTPD_M_GET, "/v1/toggles", S(TOGGLES_READ), NULL, 0, api_toggles_get },
 	{ HTTPD_M_PUT, "/v1/toggles/kill/{}", S(TOGGLES_WRITE), BODY(kill_body),
 	  api_toggles_kill },
