@@ -313,3 +313,55 @@ Test(api, calls_without_a_daemon)
 	api_stop(a);
 	config_free(cfg);
 }
+
+/* docs/openapi.yaml documents every route, with its method. */
+Test(api, openapi_documents_every_route)
+{
+	static const char *const m[] = { "", "get", "head", "post", "put", "delete", "patch" };
+	FILE *f = fopen("docs/openapi.yaml", "r");
+	char *doc = NULL;
+	size_t cap = 0;
+
+	cr_assert_not_null(f, "docs/openapi.yaml (run from the repository root)");
+	cr_assert_gt(getdelim(&doc, &cap, '\0', f), 0);
+	fclose(f);
+	for (size_t i = 0; i < api_n_routes; i++) {
+		char want[256], *at, *next, op[32];
+		const char *p = api_routes[i].pattern;
+		size_t k = 0;
+		int n = 0;
+
+		/* "/v1/proxies/{}/enable" -> "/v1/proxies/{" then "}/enable:" */
+		k += (size_t)snprintf(want + k, sizeof(want) - k, "\n  ");
+		for (; *p && k + 8 < sizeof(want); p++)
+			want[k++] = *p;
+		want[k] = '\0';
+		at = doc;
+		while ((at = strstr(at, "\n  /v1/"))) {
+			const char *a = at + 3, *b = want + 3;
+
+			/* match, a {name} in the doc standing for a {} in the table */
+			while (*b && *a) {
+				if (b[0] == '{' && b[1] == '}' && *a == '{') {
+					a = strchr(a, '}') + 1;
+					b += 2;
+				} else if (*a == *b) {
+					a++;
+					b++;
+				} else {
+					break;
+				}
+			}
+			if (!*b && *a == ':')
+				break;
+			at++;
+		}
+		cr_assert_not_null(at, "docs/openapi.yaml has no path %s", api_routes[i].pattern);
+		next = strstr(at + 1, "\n  /");
+		snprintf(op, sizeof(op), "\n    %s:", m[api_routes[i].method]);
+		at = strstr(at, op);
+		n = at && (!next || at < next);
+		cr_expect(n, "docs/openapi.yaml: %s has no %s", api_routes[i].pattern, op + 5);
+	}
+	free(doc);
+}
