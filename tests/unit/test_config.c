@@ -465,7 +465,7 @@ Test(config, unknown_and_duplicate_keys)
 		  "unknown key 'rte' in policies[mc].per_source.syn (expected rate, burst)" },
 		{ "policies:\n  - { name: mc, protocol: tcp, port: [1] }\n", 2,
 		  "unknown key 'port' in policies[mc] (expected name, protocol, ports, per_source, global, "
-		  "max_conn_per_source, max_conn_total, strikes, flow_idle, syn_timeout)" },
+		  "max_conn_per_source, max_conn_total, strikes, flow_idle, syn_timeout, syn_cookies, syn_cookies_above)" },
 		{ "log: {}\nmaps: {}\nlog: {}\n", 3, "duplicate key 'log' (first at line 1)" },
 		{ "log:\n  level: info\n  format: text\n  level: warn\n", 4, "duplicate key 'level' (first at line 2)" },
 		{ "policies:\n  - name: a\n    protocol: tcp\n    ports: [1]\n    ports: [2]\n", 5,
