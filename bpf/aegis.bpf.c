@@ -4,7 +4,7 @@
  *
  * The packet path, first match wins (docs/ARCHITECTURE.md):
  *   parse -> allow-list -> deny-list -> ban -> sanity -> port policy
- *   (rate limits, connection caps) -> strikes -> verdict.
+ *   (SYN cookies, rate limits, connection caps) -> strikes -> verdict.
  * Every packet is counted under one reason; drops may emit a sampled event.
  * With empty maps every rule is off and everything passes.
  */
@@ -16,6 +16,7 @@
 #include "rate.h"
 #include "maps.h"
 #include "flow.h"
+#include "syncookie.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -169,8 +170,31 @@ global:
 	return 0;
 }
 
-static __always_inline __u32 check_policy(const struct pkt *p, const struct aegis_settings *s,
-					  __u64 *now)
+/*
+ * SYN cookies for a source that is not known (syncookie.h). A validated
+ * ACK, or one of a connection the stack holds, makes the source known:
+ * its later SYNs skip the cookie. Returns a reason, or 0 to go on.
+ */
+static __always_inline __u32 check_cookies(struct xdp_md *ctx, const struct pkt *p,
+					   struct aegis_src_state **st, __u32 policy,
+					   const struct aegis_policy *pol, __u64 now)
+{
+	int v = cookie_check(ctx, p, policy, pol, now);
+
+	if (v == COOKIE_SENT)
+		return AEGIS_STAT_TX_COOKIE;
+	if (v == COOKIE_ACK_BAD)
+		return AEGIS_STAT_DROP_COOKIE_ACK;
+	if (v != COOKIE_ACK_OK && v != COOKIE_ACK_EST)
+		return 0;
+	if (!*st)
+		*st = source_create(p, policy, now);
+	cookie_mark_known(*st, now);
+	return v == COOKIE_ACK_OK ? AEGIS_STAT_PASS_COOKIE_ACK : 0;
+}
+
+static __always_inline __u32 check_policy(struct xdp_md *ctx, const struct pkt *p,
+					  const struct aegis_settings *s, __u64 *now)
 {
 	struct aegis_src_key src_key;
 	struct aegis_src_state *st;
@@ -199,6 +223,11 @@ static __always_inline __u32 check_policy(const struct pkt *p, const struct aegi
 	src_key.addr = p->saddr;
 	src_key.policy = key;
 	st = bpf_map_lookup_elem(&aegis_sources, &src_key);
+	if (pol->syn_cookies && p->proto == IPPROTO_TCP && !cookie_src_known(st, *now)) {
+		reason = check_cookies(ctx, p, &st, key, pol, *now);
+		if (reason)
+			return reason;
+	}
 	/*
 	 * A new source's first SYN passes every per-source limit (a fresh
 	 * bucket admits one unit), so the policy-wide SYN limit decides it:
@@ -269,6 +298,8 @@ static __always_inline int verdict(const struct pkt *p, __u32 reason,
 	}
 	if (reason < AEGIS_STAT_FIRST_DROP)
 		return XDP_PASS;
+	if (reason == AEGIS_STAT_TX_COOKIE)
+		return XDP_TX;
 	emit_event(p, reason, s, now);
 	return XDP_DROP;
 }
@@ -306,6 +337,6 @@ int aegis_xdp(struct xdp_md *ctx)
 	else if (lpm_match(&aegis_deny, &p.saddr))
 		reason = AEGIS_STAT_DROP_DENY;
 	else if (!(reason = check_sanity(&p, s)))
-		reason = check_policy(&p, s, &now);
+		reason = check_policy(ctx, &p, s, &now);
 	return verdict(&p, reason, s, now);
 }

@@ -89,7 +89,7 @@ static long flow_sweep_one(void *map, struct aegis_flow_key *key, struct aegis_f
 	return 0;
 }
 
-/* Spent: every bucket full again and no strike window open. Deleting it
+/* Spent: every bucket full again, no strike window open, not known. Deleting it
  * changes nothing a fresh state would not do the same way. */
 static long source_sweep_one(void *map, struct aegis_src_key *key, struct aegis_src_state *st,
 			     struct sweep_ctx *c)
@@ -101,6 +101,9 @@ static long source_sweep_one(void *map, struct aegis_src_key *key, struct aegis_
 	for (int i = 0; i < AEGIS_LIM_MAX; i++)
 		if (st->tat[i] > c->now)
 			return 0;
+	/* Known to SYN cookies: forgetting it would cost its next SYN a cookie. */
+	if (st->known_s > c->now / AEGIS_NSEC_PER_SEC)
+		return 0;
 	if (st->strikes) {
 		pol = bpf_map_lookup_elem(&aegis_policies, &policy);
 		window = (__u64)(pol && pol->strike_window_ms ? pol->strike_window_ms

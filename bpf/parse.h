@@ -49,12 +49,15 @@ struct pkt {
 	__u16 sport;		/* network byte order, 0 if no L4 header */
 	__u16 dport;
 	__u16 udp_payload;
+	__u16 l3_off;		/* IP header offset in the frame (after VLAN tags) */
+	__u16 l4_off;		/* L4 header offset in the frame */
 	__u8 proto;		/* L4 protocol number */
 	__u8 ttl;		/* TTL or hop limit */
 	__u8 tcp_flags;
 	__u8 is_frag;		/* any fragment */
 	__u8 later_frag;	/* not the first fragment: no L4 header */
 	__u8 has_l4;
+	__u8 v6;		/* IPv6 (else IPv4) */
 };
 
 struct vlan_hdr_aegis {
@@ -253,7 +256,7 @@ static __always_inline int parse_packet(struct xdp_md *ctx, struct pkt *p)
 	if (type == ETH_P_IP)
 		ret = parse_ipv4(p, l3, data_end, avail, &l4);
 	else if (type == ETH_P_IPV6)
-		ret = parse_ipv6(p, l3, data_end, avail, &l4);
+		ret = (p->v6 = 1, parse_ipv6(p, l3, data_end, avail, &l4));
 	else
 		return PARSE_NOT_IP;
 	if (ret != PARSE_OK)
@@ -262,6 +265,8 @@ static __always_inline int parse_packet(struct xdp_md *ctx, struct pkt *p)
 	__u32 l4_off = l4 - l3;
 	if (l4_off > p->l3_len)
 		return PARSE_MALFORMED;
+	p->l3_off = l3_off;
+	p->l4_off = l3_off + l4_off;
 	return parse_l4(p, l4, data_end, p->l3_len - l4_off);
 }
 

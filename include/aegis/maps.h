@@ -103,10 +103,28 @@ enum aegis_lim {
 	AEGIS_LIM_MAX
 };
 
+/*
+ * SYN cookies answered from XDP (struct aegis_policy.syn_cookies): a bare
+ * SYN from a source that is not known is answered with a cookie SYN-ACK
+ * made by the local listener's bpf_tcp_gen_syncookie; the kernel's own
+ * stack accepts the returning ACK. AUTO does so only while the policy's
+ * SYN rate is above cookie_syn.
+ */
+enum aegis_syn_cookies {
+	AEGIS_COOKIES_OFF = 0,
+	AEGIS_COOKIES_AUTO = 1,
+	AEGIS_COOKIES_ALWAYS = 2,
+};
+
+/* A source whose cookie ACK validated stays known this long: its SYNs
+ * skip the cookie (struct aegis_src_state.known_s). */
+#define AEGIS_COOKIE_KNOWN_S	600
+
 struct aegis_policy {
 	struct aegis_limit src[AEGIS_LIM_MAX];	/* per source address */
 	struct aegis_limit global_syn;		/* all sources together */
 	struct aegis_limit global_conn;
+	struct aegis_limit cookie_syn;		/* AUTO: policy SYN rate above which cookies start */
 	__u32 max_conn_per_src;	/* concurrent flows per source; 0 = no cap */
 	__u32 max_conn_total;	/* concurrent flows for the policy; 0 = no cap */
 	__u32 strike_limit;	/* violations within the window that ban; 0 = off */
@@ -118,7 +136,8 @@ struct aegis_policy {
 	__u16 port_hi;
 	__u8 proto;		/* IPPROTO_TCP / IPPROTO_UDP, informational */
 	__u8 active;		/* 0: slot unused */
-	__u8 pad[2];
+	__u8 syn_cookies;	/* enum aegis_syn_cookies; TCP only */
+	__u8 pad[1];
 };
 
 /* aegis_pol_state (array, indexed by policy id) */
@@ -126,7 +145,7 @@ struct aegis_policy_state {
 	__u64 syn_tat;
 	__u64 conn_tat;
 	__s64 conns;		/* concurrent flows */
-	__u64 pad;
+	__u64 cookie_tat;	/* the cookie_syn bucket (AUTO mode) */
 };
 
 /*
@@ -145,7 +164,7 @@ struct aegis_src_state {
 	__u64 tat[AEGIS_LIM_MAX];
 	__u64 strike_start_ns;
 	__u32 strikes;
-	__u32 pad;
+	__u32 known_s;		/* known until (CLOCK_MONOTONIC seconds): skips SYN cookies */
 };
 
 /* aegis_conns (hash, key struct aegis_src_key): concurrent flows of a

@@ -15,6 +15,7 @@
 	X(PASS,            "pass",            "no rule applied")		\
 	X(PASS_ALLOW,      "pass_allow",      "source on the allow-list")	\
 	X(PASS_POLICY,     "pass_policy",     "within protected-port limits") \
+	X(PASS_COOKIE_ACK, "syncookie_ack_ok", "ACK carrying a valid SYN cookie") \
 	X(DROP_DENY,       "deny",            "source on the deny-list")	\
 	X(DROP_BAN,        "ban",             "source banned")		\
 	X(DROP_MALFORMED,  "malformed",       "truncated or invalid headers") \
@@ -33,7 +34,9 @@
 	X(DROP_GLOBAL_SYN, "global_syn",      "policy-wide TCP SYN/s")	\
 	X(DROP_GLOBAL_CONN, "global_newconn", "policy-wide new connections/s") \
 	X(DROP_CONN_SRC,   "conn_per_source", "per-source concurrent connections") \
-	X(DROP_CONN_TOTAL, "conn_total",      "policy-wide concurrent connections")
+	X(DROP_CONN_TOTAL, "conn_total",      "policy-wide concurrent connections") \
+	X(DROP_COOKIE_ACK, "syncookie_ack_bad", "ACK to a cookie port without a valid cookie") \
+	X(TX_COOKIE,       "syncookie_sent",  "SYN answered with a cookie SYN-ACK (XDP_TX)")
 
 #define AEGIS_ERR_LIST(X)						\
 	X(BAN_FULL,        "ban_table_full",  "strike ban not stored: ban table full") \
@@ -52,7 +55,9 @@ enum aegis_err { AEGIS_ERR_LIST(AEGIS__ENUM_ERR) AEGIS_ERR_MAX };
 #undef AEGIS__ENUM_STAT
 #undef AEGIS__ENUM_ERR
 
-/* First index that is a drop: everything below it passed. */
+/* First index that is a drop: everything below it passed. One of the
+ * "drops" is answered instead (XDP_TX): AEGIS_STAT_TX_COOKIE, a SYN that
+ * never reaches the stack, as a drop's does not. */
 #define AEGIS_STAT_FIRST_DROP AEGIS_STAT_DROP_DENY
 
 /* Who wrote a ban (struct aegis_ban.origin). */

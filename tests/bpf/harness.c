@@ -135,25 +135,45 @@ __u64 h_err(int err)
 	return sum;
 }
 
-int h_run_raw(const void *data, size_t len, __u32 *verdict)
+/* The frame the program left behind (what XDP_TX would send) goes to
+ * *out when out is not NULL. */
+static int run_out(const void *data, size_t len, __u32 *verdict, struct frame *out)
 {
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = data, .data_size_in = (__u32)len,
 		    .repeat = 1);
-	int err = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.aegis_xdp), &opts);
+	int err;
 
+	if (out) {
+		memset(out, 0, sizeof(*out));
+		opts.data_out = out->b;
+		opts.data_size_out = sizeof(out->b);
+	}
+	err = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.aegis_xdp), &opts);
+	if (out)
+		out->len = opts.data_size_out;
 	if (verdict)
 		*verdict = opts.retval;
 	return err;
 }
 
+int h_run_raw(const void *data, size_t len, __u32 *verdict)
+{
+	return run_out(data, len, verdict, NULL);
+}
+
 int h_run(const struct frame *f, __u32 *verdict)
+{
+	return h_run_reply(f, verdict, NULL);
+}
+
+int h_run_reply(const struct frame *f, __u32 *verdict, struct frame *out)
 {
 	struct aegis_counter before[AEGIS_STAT_MAX], after[AEGIS_STAT_MAX];
 	int reason = -1;
 	__u32 v = ~0u;
 
 	h_stats(before);
-	cr_assert_eq(h_run_raw(f->b, f->len, &v), 0, "test run of a %zu-byte frame failed",
+	cr_assert_eq(run_out(f->b, f->len, &v, out), 0, "test run of a %zu-byte frame failed",
 		     f->len);
 	h_stats(after);
 	for (int i = 0; i < AEGIS_STAT_MAX; i++) {
@@ -171,7 +191,8 @@ int h_run(const struct frame *f, __u32 *verdict)
 		reason = i;
 	}
 	cr_assert_neq(reason, -1, "packet not counted");
-	cr_assert_eq(v, reason < AEGIS_STAT_FIRST_DROP ? XDP_PASS : XDP_DROP,
+	cr_assert_eq(v, reason == AEGIS_STAT_TX_COOKIE ? XDP_TX :
+			reason < AEGIS_STAT_FIRST_DROP ? XDP_PASS : XDP_DROP,
 		     "verdict %u does not match reason %s", v, h_stat_name(reason));
 	if (verdict)
 		*verdict = v;

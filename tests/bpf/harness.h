@@ -7,7 +7,8 @@
  *
  * Every run checks the invariant the counters promise: the packet is
  * counted under exactly one reason, with its frame length as bytes, and
- * the verdict is PASS exactly when the reason is a pass reason.
+ * the verdict is PASS exactly when the reason is a pass reason (TX for
+ * AEGIS_STAT_TX_COOKIE, DROP otherwise).
  */
 #ifndef AEGIS_TEST_HARNESS_H
 #define AEGIS_TEST_HARNESS_H
@@ -56,6 +57,8 @@ int h_run_raw(const void *data, size_t len, __u32 *verdict);
  * was counted under; *verdict (if not NULL) gets the XDP action.
  */
 int h_run(const struct frame *f, __u32 *verdict);
+/* The same, and the frame as the program left it (a reply) in *out. */
+int h_run_reply(const struct frame *f, __u32 *verdict, struct frame *out);
 
 void h_expect_frame_at(const char *file, int line, const struct frame *f,
 		       __u32 verdict, int reason);

@@ -465,7 +465,7 @@ Test(config, unknown_and_duplicate_keys)
 		  "unknown key 'rte' in policies[mc].per_source.syn (expected rate, burst)" },
 		{ "policies:\n  - { name: mc, protocol: tcp, port: [1] }\n", 2,
 		  "unknown key 'port' in policies[mc] (expected name, protocol, ports, per_source, global, "
-		  "max_conn_per_source, max_conn_total, strikes, flow_idle, syn_timeout)" },
+		  "max_conn_per_source, max_conn_total, strikes, flow_idle, syn_timeout, syn_cookies, syn_cookies_above)" },
 		{ "log: {}\nmaps: {}\nlog: {}\n", 3, "duplicate key 'log' (first at line 1)" },
 		{ "log:\n  level: info\n  format: text\n  level: warn\n", 4, "duplicate key 'level' (first at line 2)" },
 		{ "policies:\n  - name: a\n    protocol: tcp\n    ports: [1]\n    ports: [2]\n", 5,
@@ -967,4 +967,39 @@ Test(config, proxy_engine)
 	cr_assert_neq(config_load_string("e.yaml", "proxy_engine: { workers: 999 }\n", &cfg, err,
 					 sizeof(err)), 0);
 	cr_assert(strstr(err, "e.yaml:1:") && strstr(err, "workers"), "%s", err);
+}
+
+Test(config, syn_cookies)
+{
+	struct aegis_config *c = load_ok(
+		"policies:\n"
+		"  - { name: a, protocol: tcp, ports: [1] }\n"
+		"  - { name: b, protocol: tcp, ports: [2], syn_cookies: always }\n"
+		"  - { name: c, protocol: tcp, ports: [3], syn_cookies: auto,\n"
+		"      syn_cookies_above: { rate: 2000, burst: 500 } }\n");
+	struct aegis_policy m;
+
+	cr_assert_eq(c->policies[0].syn_cookies, AEGIS_COOKIES_OFF, "default off");
+	cr_assert_eq(c->policies[1].syn_cookies, AEGIS_COOKIES_ALWAYS);
+	cr_assert_eq(c->policies[2].syn_cookies, AEGIS_COOKIES_AUTO);
+	assert_limit(&c->policies[2].cookie_syn, 2000, 500);
+	config_policy_to_map(&c->policies[2], &m);
+	cr_assert_eq(m.syn_cookies, AEGIS_COOKIES_AUTO);
+	cr_assert_neq(m.cookie_syn.interval_fp, 0);
+	config_free(c);
+}
+
+Test(config, syn_cookies_errors)
+{
+	expect_error("policies:\n  - name: a\n    protocol: tcp\n    ports: [1]\n"
+		     "    syn_cookies: sometimes\n", 5, "policies[a].syn_cookies");
+	expect_error("policies:\n  - name: a\n    protocol: tcp\n    ports: [1]\n"
+		     "    syn_cookies: auto\n", 5,
+		     "policies[a].syn_cookies: auto needs syn_cookies_above");
+	expect_error("policies:\n  - name: a\n    protocol: tcp\n    ports: [1]\n"
+		     "    syn_cookies: always\n    syn_cookies_above: 100\n", 6,
+		     "policies[a].syn_cookies_above: applies only with syn_cookies: auto");
+	expect_error("policies:\n  - name: u\n    protocol: udp\n    ports: [1]\n"
+		     "    syn_cookies: always\n", 5,
+		     "policies[u].syn_cookies: applies to tcp only");
 }

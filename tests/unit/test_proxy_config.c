@@ -492,7 +492,7 @@ Test(proxy_config, unknown_and_duplicate_keys)
 		  "unknown key 'file' in proxies[p].access_log (expected enabled, path, mask_ips)" },
 		{ P1 "    xdp: { ports: [1] }\n", 6,
 		  "unknown key 'ports' in proxies[p].xdp (expected per_source, global, max_conn_per_source, "
-		  "max_conn_total, strikes, flow_idle, syn_timeout)" },
+		  "max_conn_total, strikes, flow_idle, syn_timeout, syn_cookies, syn_cookies_above)" },
 		{ P1 "    xdp: { name: x }\n", 6, "unknown key 'name' in proxies[p].xdp" },
 		{ P1 "    xdp: { strikes: { bantime: 1 } }\n", 6,
 		  "unknown key 'bantime' in proxies[p].xdp.strikes (expected limit, window, ban)" },

@@ -249,6 +249,8 @@ void config_policy_to_map(const struct cfg_policy *p, struct aegis_policy *out)
 	out->ban_ttl_s = p->ban_ttl_s;
 	out->flow_idle_s = p->flow_idle_s;
 	out->syn_timeout_s = p->syn_timeout_s;
+	out->syn_cookies = (__u8)p->syn_cookies;
+	aegis_limit_init(&out->cookie_syn, p->cookie_syn.rate, p->cookie_syn.burst);
 	for (size_t i = 0; i < p->n_ports; i++) {
 		if (!i || p->ports[i].lo < out->port_lo)
 			out->port_lo = p->ports[i].lo;

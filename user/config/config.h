@@ -86,6 +86,8 @@ struct cfg_policy {
 	uint32_t max_conn_per_src, max_conn_total;	/* 0 = no cap */
 	uint32_t strike_limit, strike_window_ms, ban_ttl_s;	/* limit 0 = off, ban 0 = permanent */
 	uint32_t flow_idle_s, syn_timeout_s;
+	enum aegis_syn_cookies syn_cookies;	/* default off */
+	struct cfg_limit cookie_syn;		/* syn_cookies_above: auto's threshold */
 };
 
 /* The metrics endpoint (metrics: block, config_metrics.c). */

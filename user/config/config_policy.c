@@ -16,6 +16,8 @@
 #define P struct cfg_policy
 
 static const char *const protocols[] = { "tcp", "udp", "tcp-udp", NULL };
+/* Index == enum aegis_syn_cookies. */
+static const char *const cookie_modes[] = { "off", "auto", "always", NULL };
 
 /* [A-Za-z0-9_.-]{1,31}: safe in log lines, JSON and aegisctl arguments. */
 static bool policy_name_valid(const char *s)
@@ -143,8 +145,20 @@ static int set_strikes(struct cfg_ctx *c, const struct cfg_field *f,
 	return ret;
 }
 
+static int set_syn_cookies(struct cfg_ctx *c, const struct cfg_field *f,
+			   const struct cfg_node *v, const char *path, void *obj)
+{
+	P *p = obj;
+	int x, ret = cfg_get_enum(c, v, path, cookie_modes, &x);
+
+	(void)f;
+	if (!ret)
+		p->syn_cookies = (enum aegis_syn_cookies)x;
+	return ret;
+}
+
 enum { PF_NAME, PF_PROTO, PF_PORTS, PF_SRC, PF_GLOBAL, PF_CONN_SRC, PF_CONN_TOTAL,
-       PF_STRIKES, PF_IDLE, PF_SYN_TIMEOUT, PF_MAX };
+       PF_STRIKES, PF_IDLE, PF_SYN_TIMEOUT, PF_COOKIES, PF_COOKIES_ABOVE, PF_MAX };
 
 static const struct cfg_field policy_fields[] = {
 	[PF_NAME] = CFG_CUSTOM("name", set_name),
@@ -157,6 +171,8 @@ static const struct cfg_field policy_fields[] = {
 	[PF_STRIKES] = CFG_CUSTOM("strikes", set_strikes),
 	[PF_IDLE] = CFG_SECS("flow_idle", P, flow_idle_s, 1, CFG_MAX_FLOW_IDLE_S),
 	[PF_SYN_TIMEOUT] = CFG_SECS("syn_timeout", P, syn_timeout_s, 1, CFG_MAX_SYN_TIMEOUT_S),
+	[PF_COOKIES] = CFG_CUSTOM("syn_cookies", set_syn_cookies),
+	[PF_COOKIES_ABOVE] = CFG_LIMIT("syn_cookies_above", P, cookie_syn),
 };
 _Static_assert(CFG_ARRAY_SIZE(policy_fields) == PF_MAX, "policy table complete");
 
@@ -169,6 +185,8 @@ static int check_protocol(struct cfg_ctx *c, const P *p, const char *path,
 		{ c->lim_line[AEGIS_LIM_RST], "per_source.rst", true },
 		{ c->gsyn_line, "global.syn", true },
 		{ seen[PF_SYN_TIMEOUT] ? seen[PF_SYN_TIMEOUT]->line : 0, "syn_timeout", true },
+		{ seen[PF_COOKIES] ? seen[PF_COOKIES]->line : 0, "syn_cookies", true },
+		{ seen[PF_COOKIES_ABOVE] ? seen[PF_COOKIES_ABOVE]->line : 0, "syn_cookies_above", true },
 		{ c->lim_line[AEGIS_LIM_UDP_PPS], "per_source.udp_pps", false },
 		{ c->lim_line[AEGIS_LIM_UDP_BPS], "per_source.udp_bps", false },
 	};
@@ -185,6 +203,21 @@ static int check_protocol(struct cfg_ctx *c, const P *p, const char *path,
 	return cfg_error(c, keys[bad].line, "%s.%s: applies to %s only, but the protocol is %s",
 			 path, keys[bad].key, keys[bad].tcp ? "tcp" : "udp",
 			 p->tcp ? "tcp" : "udp");
+}
+
+/* auto needs its threshold, and the threshold means nothing without auto. */
+static int check_cookies(struct cfg_ctx *c, const P *p, const char *path,
+			 const struct cfg_node **seen)
+{
+	bool above = seen[PF_COOKIES_ABOVE] && p->cookie_syn.rate;
+
+	if (p->syn_cookies == AEGIS_COOKIES_AUTO && !above)
+		return cfg_error(c, seen[PF_COOKIES]->line,
+				 "%s.syn_cookies: auto needs syn_cookies_above (a SYN rate)", path);
+	if (above && p->syn_cookies != AEGIS_COOKIES_AUTO)
+		return cfg_error(c, seen[PF_COOKIES_ABOVE]->line,
+				 "%s.syn_cookies_above: applies only with syn_cookies: auto", path);
+	return 0;
 }
 
 /* Marks the policy's ports as taken; a port already taken is an overlap. */
@@ -228,6 +261,8 @@ static int check_policy(struct cfg_ctx *c, const struct cfg_node *v, size_t idx,
 			return cfg_error(c, v->line, "%s: missing '%s'", path,
 					 policy_fields[required[i]].key);
 	ret = check_protocol(c, p, path, seen);
+	if (!ret)
+		ret = check_cookies(c, p, path, seen);
 	if (ret)
 		return ret;
 	for (size_t i = 0; i < idx; i++)
@@ -321,5 +356,7 @@ int cfg_parse_policy_body(struct cfg_ctx *c, const struct cfg_node *v, const cha
 	c->gsyn_line = 0;
 	policy_defaults(p);
 	ret = cfg_map_walk(c, v, path, policy_fields + PF_SRC, PF_MAX - PF_SRC, p, seen + PF_SRC);
-	return ret ? ret : check_protocol(c, p, path, seen);
+	if (!ret)
+		ret = check_protocol(c, p, path, seen);
+	return ret ? ret : check_cookies(c, p, path, seen);
 }

@@ -44,7 +44,7 @@ static int http_dup(struct http_cfg **dst, const struct http_cfg *src)
  * check is the reminder: update it with them).
  */
 #if defined(__x86_64__) || defined(__aarch64__)
-_Static_assert(sizeof(struct proxy_cfg) == 904,
+_Static_assert(sizeof(struct proxy_cfg) == 912,
 	       "struct proxy_cfg changed: update proxy_cfg_copy/free/equal, then this size");
 #endif
 int proxy_cfg_copy(struct proxy_cfg *dst, const struct proxy_cfg *src)
@@ -100,7 +100,8 @@ static bool policy_equal(const struct cfg_policy *a, const struct cfg_policy *b)
 	       a->max_conn_per_src == b->max_conn_per_src &&
 	       a->max_conn_total == b->max_conn_total && a->strike_limit == b->strike_limit &&
 	       a->strike_window_ms == b->strike_window_ms && a->ban_ttl_s == b->ban_ttl_s &&
-	       a->flow_idle_s == b->flow_idle_s && a->syn_timeout_s == b->syn_timeout_s;
+	       a->flow_idle_s == b->flow_idle_s && a->syn_timeout_s == b->syn_timeout_s &&
+	       a->syn_cookies == b->syn_cookies && limit_equal(&a->cookie_syn, &b->cookie_syn);
 }
 
 bool proxy_cfg_equal(const struct proxy_cfg *a, const struct proxy_cfg *b)
