@@ -148,11 +148,11 @@ static bool authorize(struct api *a, const struct httpd_req *rq, const struct ap
 	uint32_t retry;
 
 	if (rq->local) {
-		c->who = "local";
+		snprintf(c->who, sizeof(c->who), "local");
 		return true;
 	}
 	if (r->scope < 0) {
-		c->who = "anonymous";
+		snprintf(c->who, sizeof(c->who), "anonymous");
 		return true;
 	}
 	res = api_auth_check(a->auth, &rq->peer, rq->token, rq->token_len, mono_s(), &key,
@@ -161,7 +161,7 @@ static bool authorize(struct api *a, const struct httpd_req *rq, const struct ap
 		auth_refused(a, ans, res, retry);
 		return false;
 	}
-	c->who = key->label;
+	snprintf(c->who, sizeof(c->who), "%s", key->label);
 	if (!(key->scopes & (1u << r->scope))) {
 		char msg[128];
 

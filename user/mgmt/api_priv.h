@@ -41,7 +41,8 @@ struct api_call {
 	const struct httpd_req *rq;
 	char params[API_MAX_PARAMS][API_PARAM_MAX];	/* the {} segments, decoded */
 	json_t *body;			/* checked against the route; NULL if it has none */
-	const char *who;		/* the key's label, or "local" */
+	char who[AEGIS_API_LABEL_MAX];	/* the key's label (a copy: a reload may
+					 * free the key mid-call), or "local" */
 	char src[ADDR_STRLEN];		/* "unix" for the socket */
 	FILE *out;			/* the 2xx JSON body */
 	struct json j;

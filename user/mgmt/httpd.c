@@ -532,7 +532,12 @@ void httpd_poll(struct httpd *s)
 
 void httpd_tick(struct httpd *s)
 {
-	uint64_t now = now_ms();
+	uint64_t now;
+
+	/* Serve what arrived first: after a stall of the loop (a reload
+	 * compiling WAF rules) a waiting client is not the one to blame. */
+	httpd_poll(s);
+	now = now_ms();
 
 	for (size_t i = 0; i < HTTPD_MAX_CLIENTS; i++) {
 		if (s->c[i].fd >= 0 && now >= s->c[i].deadline_ms) {

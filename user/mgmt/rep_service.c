@@ -347,7 +347,8 @@ static int ctl_list(struct rep_service *s, bool js, size_t limit, FILE *out, cha
 		errbuf_set(err, errlen, "out of memory");
 		return -1;
 	}
-	qsort(l.v, l.n, sizeof(*l.v), by_score);
+	if (l.n)	/* qsort(NULL, 0, ...) is undefined */
+		qsort(l.v, l.n, sizeof(*l.v), by_score);
 	if (js) {
 		json_init(&j, out);
 		json_arr_open(&j);
