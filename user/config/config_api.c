@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "lib/addr.h"
+#include "lib/units.h"
 #include "config/config_priv.h"
 
 #define A struct cfg_api
@@ -66,12 +67,11 @@ int config_api_hash_parse(const char *s, uint8_t out[AEGIS_API_HASH_LEN])
 	if (strncmp(s, AEGIS_API_HASH_PREFIX, plen) || strlen(s + plen) != 2 * AEGIS_API_HASH_LEN)
 		return -EINVAL;
 	for (int i = 0; i < AEGIS_API_HASH_LEN; i++) {
-		unsigned int b;
+		int hi = units_hex_digit(s[plen + 2 * i]), lo = units_hex_digit(s[plen + 2 * i + 1]);
 
-		if (sscanf(s + plen + 2 * i, "%2x", &b) != 1 || !strchr("0123456789abcdefABCDEF",
-		    s[plen + 2 * i]) || !strchr("0123456789abcdefABCDEF", s[plen + 2 * i + 1]))
+		if (hi < 0 || lo < 0)
 			return -EINVAL;
-		out[i] = (uint8_t)b;
+		out[i] = (uint8_t)(hi << 4 | lo);
 	}
 	return 0;
 }

@@ -513,3 +513,16 @@ void proxy_access_log(struct proxy *px, const char *proto, const struct sockaddr
 		log_debug("%s: access log write: %s", px->cfg.name, strerror(errno));
 	free(line);
 }
+
+const char *proxy_sockaddr_text(const struct sockaddr_storage *ss, char *buf, size_t len)
+{
+	bool v6 = ss->ss_family == AF_INET6;
+	struct aegis_addr a;
+	char host[ADDR_STRLEN];
+
+	proxy_addr_of(ss, &a);
+	snprintf(buf, len, v6 ? "[%s]:%u" : "%s:%u", addr_format(&a, host, sizeof(host)),
+		 ntohs(v6 ? ((const struct sockaddr_in6 *)ss)->sin6_port
+			  : ((const struct sockaddr_in *)ss)->sin_port));
+	return buf;
+}

@@ -167,5 +167,7 @@ enum lb_algo proxy_lb_algo(enum proxy_lb_algo a);
 socklen_t proxy_sockaddr(const struct aegis_addr *a, uint16_t port, struct sockaddr_storage *ss);
 /* Reads the address of a sockaddr as aegis_addr (IPv4 mapped). */
 void proxy_addr_of(const struct sockaddr_storage *ss, struct aegis_addr *a);
+/* "198.18.1.2:8080", "[2001:db8::2]:80": an upstream as logs, metrics and the API name it. */
+const char *proxy_sockaddr_text(const struct sockaddr_storage *ss, char *buf, size_t len);
 
 #endif /* AEGIS_PROXY_H */

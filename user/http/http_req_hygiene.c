@@ -18,6 +18,7 @@
 
 #include "lib/outbuf.h"
 #include "http/http_req_priv.h"
+#include "lib/units.h"
 
 static const struct {
 	const char *name;
@@ -92,17 +93,6 @@ static bool target_char(unsigned char c, bool query)
 	return c && (strchr("-._~!$&'()*+,;=:@/?%[]|^", c) || (query && strchr("{}`", c)));
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static unsigned dot_segments(const char *s, size_t n)
 {
 	unsigned count = 0;
@@ -143,8 +133,8 @@ static enum http_reason normalise_path(struct http_req *r, struct http_span path
 			int hi, lo;
 
 			if (d[i] == '%') {
-				hi = i + 2 < n ? hexval(d[i + 1]) : -1;
-				lo = hi >= 0 ? hexval(d[i + 2]) : -1;
+				hi = i + 2 < n ? units_hex_digit(d[i + 1]) : -1;
+				lo = hi >= 0 ? units_hex_digit(d[i + 2]) : -1;
 				if (hi >= 0 && lo >= 0) {
 					unsigned char c = (unsigned char)(hi << 4 | lo);
 
@@ -446,7 +436,7 @@ static void chunk_size_byte(struct http_req *r, unsigned char c)
 	switch (r->cst) {
 	case CH_SIZE:
 	case CH_SIZE_MORE:
-		v = hexval((char)c);
+		v = units_hex_digit((char)c);
 		if (v >= 0) {
 			if (++r->cdigits > HTTP_CHUNK_DIGITS) {
 				chunk_fail(r, HTTP_R_BAD_CHUNK);

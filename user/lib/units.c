@@ -119,3 +119,14 @@ const char *units_format_duration_ms(uint64_t ms, char *buf, size_t len)
 	}
 	return buf;
 }
+
+int units_hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}

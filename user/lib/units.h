@@ -21,6 +21,8 @@
 int units_parse_duration_ms(const char *s, uint64_t *ms);
 /* Count with optional k/M/G (x1000) suffix, at most max. 0 or -EINVAL/-ERANGE. */
 int units_parse_count(const char *s, uint64_t max, uint64_t *out);
+/* The value of one hex digit (either case), or -1. */
+int units_hex_digit(char c);
 /* "1d2h", "10m", "45s", "250ms", "0s". Returns buf. */
 const char *units_format_duration_ms(uint64_t ms, char *buf, size_t len);
 

@@ -23,20 +23,6 @@ static const char *protocol_of(const struct proxy_cfg *pc)
 	return pc->tcp && pc->udp ? "tcp-udp" : pc->tcp ? "tcp" : "udp";
 }
 
-/* "198.18.0.2:80", "[2001:db8::2]:80". */
-static const char *target_name(const struct sockaddr_storage *ss, char *buf, size_t len)
-{
-	struct aegis_addr a;
-	char s[ADDR_STRLEN];
-	uint16_t port = ss->ss_family == AF_INET ?
-			ntohs(((const struct sockaddr_in *)ss)->sin_port) :
-			ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
-
-	proxy_addr_of(ss, &a);
-	addr_format(&a, s, sizeof(s));
-	snprintf(buf, len, addr_is_v4(&a) ? "%s:%u" : "[%s]:%u", s, port);
-	return buf;
-}
 
 static void upstream_counts(struct proxy *px, size_t *total, size_t *up)
 {
@@ -152,7 +138,7 @@ static void target_json(struct api_call *c, size_t bi, struct lb *lb, size_t t)
 	char name[ADDR_STRLEN + 8];
 
 	json_obj_open(&c->j);
-	json_kstr(&c->j, "address", target_name(lb_target_addr(lb, t), name, sizeof(name)));
+	json_kstr(&c->j, "address", proxy_sockaddr_text(lb_target_addr(lb, t), name, sizeof(name)));
 	json_ku64(&c->j, "balancer", bi);
 	json_kbool(&c->j, "healthy", lb_state_healthy(st));
 	json_kbool(&c->j, "ejected", lb_state_ejected(st));
@@ -212,7 +198,7 @@ static int set_ejected(struct api_call *c, bool eject)
 		struct lb *lb = proxy_lb_at(px, i);
 
 		for (size_t t = 0; t < lb_count(lb); t++) {
-			if (strcmp(target_name(lb_target_addr(lb, t), name, sizeof(name)),
+			if (strcmp(proxy_sockaddr_text(lb_target_addr(lb, t), name, sizeof(name)),
 				   c->params[1]))
 				continue;
 			lb_state_set_ejected(lb_target_state(lb, t), eject);

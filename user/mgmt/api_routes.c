@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lib/units.h"
 #include "mgmt/api_priv.h"
 
 #define S(x) AEGIS_API_SCOPE_##x
@@ -83,17 +84,6 @@ const struct api_route api_routes[] = {
 };
 const size_t api_n_routes = sizeof(api_routes) / sizeof(api_routes[0]);
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Percent-decodes [s, s+n) into out; -EINVAL on a bad escape, a NUL, or
  * a result that does not fit. */
 int api_decode(const char *s, size_t n, char *out, size_t cap)
@@ -104,9 +94,9 @@ int api_decode(const char *s, size_t n, char *out, size_t cap)
 		int c = (unsigned char)s[i];
 
 		if (c == '%') {
-			if (i + 2 >= n || hexval(s[i + 1]) < 0 || hexval(s[i + 2]) < 0)
+			if (i + 2 >= n || units_hex_digit(s[i + 1]) < 0 || units_hex_digit(s[i + 2]) < 0)
 				return -EINVAL;
-			c = hexval(s[i + 1]) * 16 + hexval(s[i + 2]);
+			c = units_hex_digit(s[i + 1]) * 16 + units_hex_digit(s[i + 2]);
 			i += 2;
 		}
 		/* Names, addresses and CIDRs are printable ASCII: anything else

@@ -192,18 +192,9 @@ static void proxy_families(const struct proxy_set *ps, struct metrics_out *m)
 	free(pc);
 }
 
-/* "198.18.1.2:8080", "[2001:db8::2]:80". */
 static void target_text(struct lb *lb, size_t t, char *buf, size_t len)
 {
-	const struct sockaddr_storage *ss = lb_target_addr(lb, t);
-	struct aegis_addr a;
-	char host[ADDR_STRLEN];
-	bool v6 = ss->ss_family == AF_INET6;
-
-	proxy_addr_of(ss, &a);
-	snprintf(buf, len, v6 ? "[%s]:%u" : "%s:%u", addr_format(&a, host, sizeof(host)),
-		 ntohs(v6 ? ((const struct sockaddr_in6 *)ss)->sin6_port
-			  : ((const struct sockaddr_in *)ss)->sin_port));
+	proxy_sockaddr_text(lb_target_addr(lb, t), buf, len);
 }
 
 /* Per upstream target: health, open connections, picks. The balancer
