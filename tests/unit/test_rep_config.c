@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* user/config/config_reputation.c: the reputation: block's defaults, every
- * key, and errors naming FILE:LINE (challenge refused: not built yet). */
+ * key, and errors naming FILE:LINE (a challenge threshold needs a host that challenges). */
 #include <criterion/criterion.h>
 #include <string.h>
 
@@ -93,8 +93,8 @@ Test(rep_config, every_key)
 
 Test(rep_config, errors_name_the_line)
 {
-	expect_error("reputation:\n  enabled: true\n  thresholds:\n    challenge: 70\n", 4,
-		     "challenge actions need the browser-challenge engine, not built yet");
+	expect_error("reputation:\n  enabled: true\n  thresholds:\n    challenge: 70\n", 2,
+		     "reputation.thresholds.challenge: no http host challenges");
 	expect_error("reputation:\n  weights:\n    waf_sqlx: 3\n", 3, "unknown input 'waf_sqlx'");
 	expect_error("reputation:\n  weights:\n    waf_sqli: 5000\n", 3, "-1000 to 1000");
 	expect_error("reputation:\n  mode: block\n", 2, "mode");

@@ -15,6 +15,8 @@
 
 #include "lib/addr.h"
 #include "config/config_priv.h"
+#include "config/http_cfg.h"
+#include "config/proxy_config.h"
 
 #define C struct aegis_config
 
@@ -509,6 +511,34 @@ static const struct cfg_field root_fields[] = {
 	CFG_CUSTOM("api", cfg_set_api),
 };
 
+/*
+ * Challenges: each http proxy's secret file defaults to state_dir's; the
+ * reputation engine's challenge action needs a host that can challenge.
+ */
+static int check_challenges(struct cfg_ctx *c, const struct cfg_node *root)
+{
+	const struct cfg_node *rep = cfg_map_find(root, "reputation");
+	bool any = false;
+
+	for (size_t i = 0; i < c->cfg->n_proxies; i++) {
+		struct http_cfg *h = c->cfg->proxies[i].http;
+
+		if (!h)
+			continue;
+		if (!h->challenge.secret_file[0])
+			snprintf(h->challenge.secret_file, sizeof(h->challenge.secret_file), "%.200s/%s",
+				 c->cfg->state_dir, AEGIS_CHAL_SECRET_FILE);
+		for (size_t j = 0; j < h->n_hosts; j++)
+			any |= h->hosts[j].chal_mode != HTTP_MODE_OFF && h->challenge.reputation;
+	}
+	if (c->cfg->rep.enabled && c->cfg->rep.challenge && !any)
+		return cfg_error(c, rep ? rep->line : root->line,
+				 "reputation.thresholds.challenge: no http host challenges "
+				 "(set http.challenge.mode or a host's challenge, with reputation: true), "
+				 "or leave it at 0");
+	return 0;
+}
+
 int cfg_parse_root(struct cfg_ctx *c, const struct cfg_node *root)
 {
 	const struct cfg_node *mode;
@@ -527,5 +557,7 @@ int cfg_parse_root(struct cfg_ctx *c, const struct cfg_node *root)
 	ret = cfg_map_walk(c, root, "", root_fields, CFG_ARRAY_SIZE(root_fields), c->cfg, NULL);
 	if (!ret)
 		ret = check_allow_deny(c);
-	return ret ? ret : cfg_proxies_finish(c, root);
+	if (!ret)
+		ret = cfg_proxies_finish(c, root);
+	return ret ? ret : check_challenges(c, root);
 }

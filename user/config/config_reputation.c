@@ -94,21 +94,9 @@ static int set_weights(struct cfg_ctx *c, const struct cfg_field *f, const struc
 	return 0;
 }
 
-static int set_challenge(struct cfg_ctx *c, const struct cfg_field *f,
-			 const struct cfg_node *v, const char *path, void *obj)
-{
-	int ret = cfg_set_uint(c, f, v, path, obj);
-
-	if (!ret && ((R *)obj)->challenge)
-		return cfg_error(c, v->line, "%s: challenge actions need the browser-challenge "
-				 "engine, not built yet (leave it at 0)", path);
-	return ret;
-}
-
 static const struct cfg_field threshold_fields[] = {
 	CFG_UINT("throttle", R, throttle, 0, AEGIS_REP_MAX_POINTS),
-	{ .key = "challenge", .fn = set_challenge, .off = offsetof(R, challenge),
-	  .size = CFG_MEMBER_SIZE(R, challenge), .min = 0, .max = AEGIS_REP_MAX_POINTS },
+	CFG_UINT("challenge", R, challenge, 0, AEGIS_REP_MAX_POINTS),
 	CFG_UINT("ban", R, ban, 0, AEGIS_REP_MAX_POINTS),
 };
 

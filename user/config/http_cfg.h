@@ -59,6 +59,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "aegis/challenge.h"
 #include "aegis/maps.h"
 #include "http/http_req.h"
 
@@ -105,6 +106,12 @@ struct http_host {
 	enum http_mode mode;		/* default: http.mode */
 	uint32_t waf_threshold;		/* default: http.waf.threshold; 0 = no WAF */
 	enum http_mode rep_mode;	/* reputation: off | detect | enforce (default) */
+	/* challenge: (a mode word or a mapping); defaults from http.challenge */
+	enum http_mode chal_mode;
+	uint32_t chal_difficulty;
+	bool chal_always;
+	char chal_title[AEGIS_CHAL_TITLE_MAX + 1];
+	char chal_text[AEGIS_CHAL_TEXT_MAX + 1];
 	struct http_route *routes;
 	size_t n_routes;
 	int line;
@@ -138,6 +145,43 @@ struct http_path_limit {
 struct http_resp_header {
 	char name[64];
 	char value[512];
+};
+
+/* A verified crawler's address range (challenge.crawlers), flattened. */
+struct http_crawler_range {
+	char name[32];			/* "googlebot" */
+	struct aegis_lpm_key net;
+};
+
+/* The `challenge:` block (docs/CHALLENGES.md); hosts take mode,
+ * difficulty, always, title and text from it unless they set their own. */
+struct http_challenge_cfg {
+	enum http_mode mode;		/* default off */
+	uint32_t difficulty;		/* leading zero bits, AEGIS_CHAL_DEF_DIFFICULTY */
+	bool always;			/* every client without clearance */
+	bool reputation;		/* sources the reputation engine challenges; default true */
+	char (*paths)[HTTP_MAX_PATH];	/* trigger: path prefixes */
+	size_t n_paths;
+	unsigned methods;		/* trigger: method bits (enum http_method) */
+	char (*user_agents)[128];	/* trigger: case-insensitive UA substrings */
+	size_t n_user_agents;
+	struct aegis_lpm_key *ips;	/* trigger: client ranges */
+	size_t n_ips;
+	char (*exempt)[HTTP_MAX_PATH];	/* never challenged; default robots, .well-known, favicon */
+	size_t n_exempt;
+	char (*api_paths)[HTTP_MAX_PATH];	/* answered in JSON, never the page */
+	size_t n_api_paths;
+	struct http_crawler_range *crawlers;	/* exempt sources */
+	size_t n_crawlers;
+	char cookie_name[AEGIS_CHAL_COOKIE_NAME_MAX + 1];
+	uint32_t cookie_ttl_s;
+	enum aegis_chal_binding binding;
+	uint32_t rotation_s, solve_s, spent;
+	char secret_file[256];		/* "" until the config fills in state_dir's */
+	uint32_t nojs_wait_s;		/* 0: no no-JS fallback (default) */
+	uint32_t nojs_ttl_s;
+	char title[AEGIS_CHAL_TITLE_MAX + 1];
+	char text[AEGIS_CHAL_TEXT_MAX + 1];
 };
 
 struct http_cfg {
@@ -234,6 +278,8 @@ struct http_cfg {
 	} adaptive;
 
 	char events_path[256];		/* "" = stdout (default) */
+
+	struct http_challenge_cfg challenge;
 
 	struct http_host *hosts;
 	size_t n_hosts;

@@ -70,6 +70,8 @@ static int http_defaults(struct http_cfg *h)
 	h->breaker.half_open = 1;
 	h->adaptive.min_factor = 10;
 	h->adaptive.recover_ms = 30000;
+	if (http_challenge_defaults(&h->challenge))
+		return -ENOMEM;
 	h->resp_set = malloc(sizeof(default_set));
 	h->resp_remove = malloc(sizeof(default_remove));
 	if (!h->resp_set || !h->resp_remove)
@@ -83,15 +85,13 @@ static int http_defaults(struct http_cfg *h)
 
 /* ---- limits, timeouts, pool, trusted_proxies ---- */
 
-static int set_methods(struct cfg_ctx *c, const struct cfg_field *f, const struct cfg_node *v,
-		       const char *path, void *obj)
+int http_get_methods(struct cfg_ctx *c, const struct cfg_node *v, const char *path,
+		     unsigned *out)
 {
-	HS *st = obj;
 	unsigned bits = 0;
 	char d[64];
 	int x, ret;
 
-	(void)f;
 	if (cfg_is_null(v) || (v->type == CFG_NODE_SEQ && !v->n_kids))
 		return cfg_error(c, v->line, "%s: must list at least one method", path);
 	if ((ret = cfg_seq_check(c, v, path)))
@@ -104,8 +104,15 @@ static int set_methods(struct cfg_ctx *c, const struct cfg_field *f, const struc
 					 cfg_describe(v->kids[i], d, sizeof(d)));
 		bits |= 1u << x;
 	}
-	st->h.limits.methods = bits;
+	*out = bits;
 	return 0;
+}
+
+static int set_methods(struct cfg_ctx *c, const struct cfg_field *f, const struct cfg_node *v,
+		       const char *path, void *obj)
+{
+	(void)f;
+	return http_get_methods(c, v, path, &((HS *)obj)->h.limits.methods);
 }
 
 static const struct cfg_field limit_fields[] = {
@@ -299,7 +306,7 @@ static int set_hosts(struct cfg_ctx *c, const struct cfg_field *f, const struct 
 enum { HT_MODE, HT_TRUSTED, HT_PRIVATE, HT_LIMITS, HT_TIMEOUTS, HT_CLIENTS, HT_POOL, HT_RESP,
        HT_RATE,
        HT_ALLOW, HT_DENY, HT_BOTS, HT_FUNNEL, HT_WAF, HT_TARPIT, HT_BREAKER, HT_ADAPTIVE,
-       HT_EVENTS, HT_HOSTS, HT_MAX };
+       HT_EVENTS, HT_CHALLENGE, HT_HOSTS, HT_MAX };
 
 static const struct cfg_field http_fields[] = {
 	[HT_MODE] = CFG_ENUM("mode", HS, h.mode, http_mode_words),
@@ -320,6 +327,7 @@ static const struct cfg_field http_fields[] = {
 	[HT_BREAKER] = CFG_CUSTOM("circuit_breaker", http_set_breaker),
 	[HT_ADAPTIVE] = CFG_CUSTOM("adaptive_rate", http_set_adaptive),
 	[HT_EVENTS] = CFG_CUSTOM("events", http_set_events),
+	[HT_CHALLENGE] = CFG_CUSTOM("challenge", http_set_challenge),
 	[HT_HOSTS] = CFG_CUSTOM("hosts", set_hosts),
 };
 _Static_assert(CFG_ARRAY_SIZE(http_fields) == HT_MAX, "http table complete");

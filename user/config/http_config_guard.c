@@ -189,8 +189,7 @@ int http_set_rate_limits(struct cfg_ctx *c, const struct cfg_field *f,
 
 /* ---- allow, deny ---- */
 
-/* A list of at most HTTP_MAX_LIST distinct strings into rows of `width` bytes. */
-static int get_strings(struct cfg_ctx *c, const struct cfg_node *v, const char *path,
+int http_get_strings(struct cfg_ctx *c, const struct cfg_node *v, const char *path,
 		       size_t width, bool prefixes, void *out, size_t *n)
 {
 	char d[64], *rows;
@@ -249,7 +248,7 @@ static int set_allow_paths(struct cfg_ctx *c, const struct cfg_field *f,
 	struct http_cfg *h = &((HS *)obj)->h;
 
 	(void)f;
-	return get_strings(c, v, path, sizeof(*h->allow.paths), true, &h->allow.paths,
+	return http_get_strings(c, v, path, sizeof(*h->allow.paths), true, &h->allow.paths,
 			   &h->allow.n_paths);
 }
 
@@ -259,7 +258,7 @@ static int set_allow_keys(struct cfg_ctx *c, const struct cfg_field *f,
 	struct http_cfg *h = &((HS *)obj)->h;
 
 	(void)f;
-	return get_strings(c, v, path, sizeof(*h->allow.api_keys), false, &h->allow.api_keys,
+	return http_get_strings(c, v, path, sizeof(*h->allow.api_keys), false, &h->allow.api_keys,
 			   &h->allow.n_api_keys);
 }
 
@@ -293,7 +292,7 @@ static int set_user_agents(struct cfg_ctx *c, const struct cfg_field *f,
 	struct http_cfg *h = &((HS *)obj)->h;
 
 	(void)f;
-	return get_strings(c, v, path, sizeof(*h->bots.user_agents), false, &h->bots.user_agents,
+	return http_get_strings(c, v, path, sizeof(*h->bots.user_agents), false, &h->bots.user_agents,
 			   &h->bots.n_user_agents);
 }
 

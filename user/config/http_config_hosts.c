@@ -410,7 +410,7 @@ static int set_names(struct cfg_ctx *c, const struct cfg_field *f, const struct 
 	return 0;
 }
 
-enum { HO_NAMES, HO_ROUTES, HO_DEFAULT, HO_MODE, HO_WAF, HO_REP, HO_MAX };
+enum { HO_NAMES, HO_ROUTES, HO_DEFAULT, HO_MODE, HO_WAF, HO_REP, HO_CHAL, HO_MAX };
 
 static const struct cfg_field host_fields[] = {
 	[HO_NAMES] = CFG_CUSTOM("names", set_names),
@@ -420,6 +420,7 @@ static const struct cfg_field host_fields[] = {
 	[HO_WAF] = CFG_UINT("waf_threshold", struct host_walk, host.waf_threshold, 0,
 			    WAF_SCORE_BLOCK),
 	[HO_REP] = CFG_ENUM("reputation", struct host_walk, host.rep_mode, http_mode_words),
+	[HO_CHAL] = CFG_CUSTOM("challenge", http_set_host_challenge),	/* obj: its host, first */
 };
 _Static_assert(CFG_ARRAY_SIZE(host_fields) == HO_MAX, "host table complete");
 
@@ -430,10 +431,15 @@ static int parse_host_entry(struct cfg_ctx *c, const struct cfg_node *v, const c
 	const struct cfg_node *seen[HO_MAX];
 	struct host_walk w = {
 		.host = { .mode = h->mode, .waf_threshold = h->waf.threshold,
-			  .rep_mode = HTTP_MODE_ENFORCE, .line = v->line },
+			  .rep_mode = HTTP_MODE_ENFORCE, .line = v->line,
+			  .chal_mode = h->challenge.mode, .chal_difficulty = h->challenge.difficulty,
+			  .chal_always = h->challenge.always },
 		.h = h,
 	};
 	int ret;
+
+	memcpy(w.host.chal_title, h->challenge.title, sizeof(w.host.chal_title));
+	memcpy(w.host.chal_text, h->challenge.text, sizeof(w.host.chal_text));
 
 	if (v->type != CFG_NODE_MAP)
 		return cfg_error(c, v->line, "%s: expected a host (a mapping with names and routes)",

@@ -35,6 +35,12 @@ void http_cfg_free(struct http_cfg *h)
 	free(h->bots.user_agents);
 	free(h->funnels);
 	free(h->waf.rules);
+	free(h->challenge.paths);
+	free(h->challenge.user_agents);
+	free(h->challenge.ips);
+	free(h->challenge.exempt);
+	free(h->challenge.api_paths);
+	free(h->challenge.crawlers);
 	for (size_t i = 0; i < h->n_hosts; i++)
 		host_free(&h->hosts[i]);
 	free(h->hosts);
@@ -77,13 +83,25 @@ static int copy_hosts(struct http_cfg *dst, const struct http_cfg *src)
 	return 0;
 }
 
+static int copy_challenge(struct http_cfg *dst, const struct http_cfg *src)
+{
+	const struct http_challenge_cfg *s = &src->challenge;
+
+	return DUP(dst, src, challenge.paths, s->n_paths) ||
+	       DUP(dst, src, challenge.user_agents, s->n_user_agents) ||
+	       DUP(dst, src, challenge.ips, s->n_ips) ||
+	       DUP(dst, src, challenge.exempt, s->n_exempt) ||
+	       DUP(dst, src, challenge.api_paths, s->n_api_paths) ||
+	       DUP(dst, src, challenge.crawlers, s->n_crawlers) ? -ENOMEM : 0;
+}
+
 /*
  * Every pointer of struct http_cfg is handled here, in http_cfg_free()
  * and in http_cfg_equal(); the size check is the reminder to update all
  * three when a member is added.
  */
 #if defined(__x86_64__) || defined(__aarch64__)
-_Static_assert(sizeof(struct http_cfg) == 712,
+_Static_assert(sizeof(struct http_cfg) == 1824,
 	       "struct http_cfg changed: update http_cfg_copy/free/equal, then this size");
 #endif
 int http_cfg_copy(struct http_cfg *dst, const struct http_cfg *src)
@@ -98,6 +116,10 @@ int http_cfg_copy(struct http_cfg *dst, const struct http_cfg *src)
 	dst->bots.user_agents = NULL;
 	dst->funnels = NULL;
 	dst->waf.rules = NULL;
+	dst->challenge.paths = dst->challenge.exempt = dst->challenge.api_paths = NULL;
+	dst->challenge.user_agents = NULL;
+	dst->challenge.ips = NULL;
+	dst->challenge.crawlers = NULL;
 	dst->hosts = NULL;
 	dst->n_hosts = 0;
 	if (DUP(dst, src, trusted, src->n_trusted) || DUP(dst, src, resp_set, src->n_resp_set) ||
@@ -109,7 +131,7 @@ int http_cfg_copy(struct http_cfg *dst, const struct http_cfg *src)
 	    DUP(dst, src, allow.api_keys, src->allow.n_api_keys) ||
 	    DUP(dst, src, bots.user_agents, src->bots.n_user_agents) ||
 	    DUP(dst, src, funnels, src->n_funnels) || DUP(dst, src, waf.rules, src->waf.n_rules) ||
-	    copy_hosts(dst, src)) {
+	    copy_challenge(dst, src) || copy_hosts(dst, src)) {
 		http_cfg_free(dst);
 		return -ENOMEM;
 	}
@@ -159,7 +181,10 @@ static bool host_eq(const struct http_host *a, const struct http_host *b)
 {
 	if (a->n_names != b->n_names || !ROWS_EQ(a, b, names, a->n_names) ||
 	    a->is_default != b->is_default || a->mode != b->mode ||
-	    a->waf_threshold != b->waf_threshold || a->n_routes != b->n_routes)
+	    a->waf_threshold != b->waf_threshold || a->n_routes != b->n_routes ||
+	    a->rep_mode != b->rep_mode || a->chal_mode != b->chal_mode ||
+	    a->chal_difficulty != b->chal_difficulty || a->chal_always != b->chal_always ||
+	    strcmp(a->chal_title, b->chal_title) || strcmp(a->chal_text, b->chal_text))
 		return false;
 	for (size_t i = 0; i < a->n_routes; i++)
 		if (!route_eq(&a->routes[i], &b->routes[i]))
@@ -245,6 +270,27 @@ static bool guards_equal(const struct http_cfg *a, const struct http_cfg *b)
 	return true;
 }
 
+static bool challenge_equal(const struct http_challenge_cfg *a,
+			    const struct http_challenge_cfg *b)
+{
+	return a->mode == b->mode && a->difficulty == b->difficulty && a->always == b->always &&
+	       a->reputation == b->reputation && a->methods == b->methods &&
+	       a->n_paths == b->n_paths && ROWS_EQ(a, b, paths, a->n_paths) &&
+	       a->n_user_agents == b->n_user_agents &&
+	       ROWS_EQ(a, b, user_agents, a->n_user_agents) && a->n_ips == b->n_ips &&
+	       array_equal(a->ips, b->ips, a->n_ips, sizeof(*a->ips)) &&
+	       a->n_exempt == b->n_exempt && ROWS_EQ(a, b, exempt, a->n_exempt) &&
+	       a->n_api_paths == b->n_api_paths && ROWS_EQ(a, b, api_paths, a->n_api_paths) &&
+	       a->n_crawlers == b->n_crawlers &&
+	       array_equal(a->crawlers, b->crawlers, a->n_crawlers, sizeof(*a->crawlers)) &&
+	       !strcmp(a->cookie_name, b->cookie_name) && a->cookie_ttl_s == b->cookie_ttl_s &&
+	       a->binding == b->binding && a->rotation_s == b->rotation_s &&
+	       a->solve_s == b->solve_s && a->spent == b->spent &&
+	       !strcmp(a->secret_file, b->secret_file) && a->nojs_wait_s == b->nojs_wait_s &&
+	       a->nojs_ttl_s == b->nojs_ttl_s && !strcmp(a->title, b->title) &&
+	       !strcmp(a->text, b->text);
+}
+
 bool http_cfg_equal(const struct http_cfg *a, const struct http_cfg *b)
 {
 	if (a == b)
@@ -260,7 +306,7 @@ bool http_cfg_equal(const struct http_cfg *a, const struct http_cfg *b)
 	    memcmp(&a->pool, &b->pool, sizeof(a->pool)) ||
 	    memcmp(&a->clients, &b->clients, sizeof(a->clients)) || !headers_equal(a, b) ||
 	    !rate_equal(a, b) || !lists_equal(a, b) || !guards_equal(a, b) ||
-	    a->n_hosts != b->n_hosts)
+	    !challenge_equal(&a->challenge, &b->challenge) || a->n_hosts != b->n_hosts)
 		return false;
 	for (size_t i = 0; i < a->n_hosts; i++)
 		if (!host_eq(&a->hosts[i], &b->hosts[i]))

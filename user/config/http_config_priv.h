@@ -52,6 +52,22 @@ int http_set_adaptive(struct cfg_ctx *, const struct cfg_field *, const struct c
 int http_set_events(struct cfg_ctx *, const struct cfg_field *, const struct cfg_node *,
 		    const char *, void *);
 
+/* A list of at most HTTP_MAX_LIST distinct strings (prefixes: as
+ * http_get_prefix reads them) into new rows of `width` bytes at *out. */
+int http_get_strings(struct cfg_ctx *c, const struct cfg_node *v, const char *path, size_t width,
+		     bool prefixes, void *out, size_t *n);
+/* A list of method names into enum http_method bits. */
+int http_get_methods(struct cfg_ctx *c, const struct cfg_node *v, const char *path,
+		     unsigned *out);
+
+/* http_config_challenge.c: the challenge: block, its defaults, a host's
+ * challenge: key (a mode word or a mapping; obj: struct http_host). */
+int http_challenge_defaults(struct http_challenge_cfg *ch);
+int http_set_challenge(struct cfg_ctx *, const struct cfg_field *, const struct cfg_node *,
+		       const char *, void *);
+int http_set_host_challenge(struct cfg_ctx *, const struct cfg_field *, const struct cfg_node *,
+			    const char *, void *);
+
 /*
  * A path prefix as the router compares it: starts with '/', printable,
  * no whitespace, '?' or '#', shorter than HTTP_MAX_PATH. Copied to out.

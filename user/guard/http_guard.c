@@ -9,6 +9,7 @@
 
 #include "lib/addr.h"
 #include "lib/errbuf.h"
+#include "guard/challenge.h"
 #include "guard/fingerprint.h"
 #include "guard/funnel.h"
 #include "guard/http_guard.h"
@@ -27,6 +28,8 @@ struct http_guard {
 	struct fingerprint *fp;
 	struct funnel *funnel;			/* NULL without funnel rules */
 	struct waf *waf;
+	struct challenge *chal;			/* NULL: no host challenges */
+	atomic_uint_fast64_t chal_cookie[AEGIS_CHAL__COUNT], chal_crawler;
 	atomic_uint_fast64_t count[HTTP_STAGE__COUNT][HTTP_ACT__COUNT];
 	atomic_uint_fast64_t requests, fp_blocklisted;
 };
@@ -50,7 +53,7 @@ static const char *const stage_names[HTTP_STAGE__COUNT] = {
 	[HTTP_STAGE_RATE] = "rate", [HTTP_STAGE_BOT] = "bot", [HTTP_STAGE_FUNNEL] = "funnel",
 	[HTTP_STAGE_WAF] = "waf", [HTTP_STAGE_HYGIENE] = "hygiene",
 	[HTTP_STAGE_TARPIT] = "tarpit", [HTTP_STAGE_BREAKER] = "breaker",
-	[HTTP_STAGE_REPUTATION] = "reputation",
+	[HTTP_STAGE_REPUTATION] = "reputation", [HTTP_STAGE_CHALLENGE] = "challenge",
 };
 
 static const char *const action_names[HTTP_ACT__COUNT] = {
@@ -125,6 +128,28 @@ static bool waf_wanted(const struct http_cfg *cfg)
 	return false;
 }
 
+static bool chal_wanted(const struct http_cfg *cfg)
+{
+	for (size_t i = 0; i < cfg->n_hosts; i++)
+		if (cfg->hosts[i].chal_mode != HTTP_MODE_OFF)
+			return true;
+	return false;
+}
+
+static int chal_build(struct http_guard *g, char *err, size_t errlen)
+{
+	const struct http_challenge_cfg *c = &g->cfg.challenge;
+	struct challenge_params p = { .rotation_s = c->rotation_s, .solve_s = c->solve_s,
+				      .spent_capacity = c->spent, .binding = c->binding };
+	uint8_t secret[AEGIS_CHAL_SECRET_LEN];
+	int rc = challenge_secret_load(c->secret_file, secret, err, errlen);
+
+	if (!rc)
+		rc = challenge_new(&p, secret, &g->chal, err, errlen);
+	explicit_bzero(secret, sizeof(secret));
+	return rc;
+}
+
 int http_guard_new(const struct http_cfg *cfg, struct http_guard **out, char *err,
 		   size_t errlen)
 {
@@ -142,6 +167,8 @@ int http_guard_new(const struct http_cfg *cfg, struct http_guard **out, char *er
 		return -ENOMEM;
 	}
 	rc = guard_tables(g, err, errlen);
+	if (!rc && chal_wanted(cfg))
+		rc = chal_build(g, err, errlen);
 	if (!rc && waf_wanted(cfg))
 		rc = waf_build(cfg, &g->waf, err, errlen);
 	if (rc) {
@@ -161,6 +188,7 @@ void http_guard_free(struct http_guard *g)
 	funnel_free(g->funnel);
 	fingerprint_free(g->fp);
 	waf_free(g->waf);
+	challenge_free(g->chal);
 	http_cfg_free(&g->cfg);
 	free(g);
 }
@@ -216,6 +244,16 @@ void http_guard_stats(const struct http_guard *g, struct http_guard_stats *out)
 								memory_order_relaxed);
 	out->requests = atomic_load_explicit(&g->requests, memory_order_relaxed);
 	out->fp_blocklisted = atomic_load_explicit(&g->fp_blocklisted, memory_order_relaxed);
+	for (int i = 0; i < AEGIS_CHAL__COUNT; i++)
+		out->chal_cookie[i] = atomic_load_explicit(&g->chal_cookie[i], memory_order_relaxed);
+	out->chal_crawler = atomic_load_explicit(&g->chal_crawler, memory_order_relaxed);
+	if (g->chal) {
+		struct challenge_stats cs;
+
+		challenge_stats(g->chal, &cs);
+		out->chal_spent_used = cs.spent_used;
+		out->chal_spent_capacity = cs.spent_capacity;
+	}
 	for (int i = 0; i < RL__COUNT; i++) {
 		if (!g->rl[i])
 			continue;
@@ -426,6 +464,115 @@ static bool stage_funnel(struct http_guard *g, const struct guard_req *r,
 			   403, name);
 }
 
+/* ---- the browser challenge ---- */
+
+static bool ua_has(const struct http_span *ua, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (size_t i = 0; n && i + n <= ua->len; i++)
+		if (!strncasecmp(ua->p + i, needle, n))
+			return true;
+	return false;
+}
+
+/* Why this request must show clearance: "" if it need not. */
+static const char *chal_trigger(const struct http_guard *g, const struct guard_req *r)
+{
+	const struct http_challenge_cfg *c = &g->cfg.challenge;
+	const struct http_guard_in *in = r->in;
+
+	if (in->chal_always)
+		return "always";
+	if (c->reputation && in->rep_challenge)
+		return "reputation";
+	if (c->methods & in->head->method_bit)
+		return "method";
+	for (size_t i = 0; i < c->n_paths; i++)
+		if (path_under(c->paths[i], &in->head->norm_path))
+			return "path";
+	for (size_t i = 0; i < c->n_user_agents; i++)
+		if (ua_has(&r->ua, c->user_agents[i]))
+			return "user_agent";
+	if (addr_listed(in->client, c->ips, c->n_ips))
+		return "ip";
+	return "";
+}
+
+/* Never challenged: exempt paths (and ours), verified crawlers. */
+static bool chal_exempt(struct http_guard *g, const struct guard_req *r)
+{
+	const struct http_challenge_cfg *c = &g->cfg.challenge;
+	const struct http_span *p = &r->in->head->norm_path;
+
+	if (p->len >= sizeof(AEGIS_CHAL_PATH_PREFIX) - 1 &&
+	    !memcmp(p->p, AEGIS_CHAL_PATH_PREFIX, sizeof(AEGIS_CHAL_PATH_PREFIX) - 1))
+		return true;
+	for (size_t i = 0; i < c->n_exempt; i++)
+		if (path_under(c->exempt[i], p))
+			return true;
+	for (size_t i = 0; i < c->n_crawlers; i++)
+		if (addr_in_cidr(r->in->client, &c->crawlers[i].net)) {
+			atomic_fetch_add_explicit(&g->chal_crawler, 1, memory_order_relaxed);
+			return true;
+		}
+	return false;
+}
+
+/* The clearance cookie, checked; the result counted. */
+static bool chal_cleared(struct http_guard *g, const struct guard_req *r, struct http_verdict *v)
+{
+	const struct http_req_head *h = r->in->head;
+	const char *name = g->cfg.challenge.cookie_name, *val;
+	struct challenge_client cl = { r->in->client, r->ua.p, r->ua.len };
+	enum aegis_chal_result res = AEGIS_CHAL__COUNT;
+	size_t len;
+
+	for (unsigned i = 0; i < h->nheaders && res != AEGIS_CHAL_OK; i++) {
+		const struct http_header *hd = &h->headers[i];
+
+		if (hd->name.len != 6 || strncasecmp(hd->name.p, "cookie", 6) ||
+		    !challenge_cookie_find(hd->value.p, hd->value.len, name, &val, &len))
+			continue;
+		res = challenge_cookie_check(g->chal, &cl, val, len, r->in->now_s, &v->cleared);
+	}
+	if (res == AEGIS_CHAL__COUNT)
+		return false;	/* no cookie: nothing to count */
+	atomic_fetch_add_explicit(&g->chal_cookie[res], 1, memory_order_relaxed);
+	/* A no-JS clearance (0) counts only where the fallback is offered. */
+	v->has_clearance = res == AEGIS_CHAL_OK && (v->cleared || g->cfg.challenge.nojs_wait_s);
+	return v->has_clearance;
+}
+
+static bool stage_challenge(struct http_guard *g, const struct guard_req *r,
+			    struct http_verdict *v)
+{
+	const struct http_guard_in *in = r->in;
+	const char *why;
+	char rule[sizeof(v->rule)];
+	bool stop;
+
+	if (!g->chal || in->chal_mode == HTTP_MODE_OFF || (in->stages_off & TOGGLES_CHALLENGE) ||
+	    chal_exempt(g, r))
+		return false;
+	if (chal_cleared(g, r, v) || !*(why = chal_trigger(g, r)))
+		return false;
+	snprintf(rule, sizeof(rule), "challenge:%s", why);
+	if (in->chal_mode == HTTP_MODE_DETECT) {
+		struct http_guard_in detect = *in;
+
+		detect.mode = HTTP_MODE_DETECT;
+		stop = verdict_set(&detect, v, HTTP_STAGE_CHALLENGE, HTTP_ACT_BLOCK, 403, rule);
+	} else {
+		stop = verdict_set(in, v, HTTP_STAGE_CHALLENGE, HTTP_ACT_BLOCK, 403, rule);
+	}
+	v->challenge = v->action == HTTP_ACT_BLOCK;
+	v->chal_difficulty = in->chal_difficulty + (in->rep_challenge ? AEGIS_CHAL_REP_EXTRA_BITS : 0);
+	if (v->chal_difficulty > AEGIS_CHAL_MAX_DIFFICULTY)
+		v->chal_difficulty = AEGIS_CHAL_MAX_DIFFICULTY;
+	return stop;
+}
+
 /* The head as the WAF's request view (headers copied into the scratch). */
 static int waf_req_fill(struct http_guard_scratch *s, const struct http_req_head *h,
 			struct waf_request *w)
@@ -501,6 +648,8 @@ static int guard_run(struct http_guard *g, struct http_guard_scratch *s,
 		v->skip_body = true;
 		return true;
 	}
+	if (stage_challenge(g, r, v))
+		return true;
 	if (!(in->stages_off & TOGGLES_RATE) && stage_rate(g, r, v))
 		return true;
 	if (g->cfg.bots.enabled && !(in->stages_off & TOGGLES_BOTS) && stage_bot(g, s, r, v))
@@ -561,6 +710,11 @@ int http_guard_body(struct http_guard *g, struct http_guard_scratch *s,
 	v->tarpit = v->action == HTTP_ACT_BLOCK && g->cfg.tarpit.delay_ms > 0;
 	http_guard_count(g, v->stage, v->action);
 	return 0;
+}
+
+struct challenge *http_guard_challenge(const struct http_guard *g)
+{
+	return g->chal;
 }
 
 const struct waf *http_guard_waf(const struct http_guard *g)

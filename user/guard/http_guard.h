@@ -33,6 +33,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "aegis/challenge.h"
 #include "aegis/maps.h"
 #include "config/http_cfg.h"
 #include "http/http_req.h"
@@ -52,6 +53,7 @@ enum http_stage {
 	HTTP_STAGE_TARPIT,	/* "tarpit" */
 	HTTP_STAGE_BREAKER,	/* "breaker": upstream circuit open */
 	HTTP_STAGE_REPUTATION,	/* "reputation": soft-blocked source, fast reject */
+	HTTP_STAGE_CHALLENGE,	/* "challenge": asked to prove a browser (no clearance) */
 	HTTP_STAGE__COUNT
 };
 
@@ -63,6 +65,12 @@ struct http_guard_in {
 	uint32_t stages_off;			/* enum toggles_stage bits (live switches) */
 	uint32_t rate_factor_pct;		/* adaptive rate: 100 = normal, 0 reads as 100 */
 	uint64_t now_ms;			/* CLOCK_MONOTONIC */
+	/* The browser challenge (the host's; under mode and the switches). */
+	enum http_mode chal_mode;
+	uint32_t chal_difficulty;
+	bool chal_always;
+	bool rep_challenge;			/* the reputation engine says challenge */
+	uint64_t now_s;				/* CLOCK_REALTIME: tokens, cookies */
 };
 
 struct http_verdict {
@@ -76,6 +84,10 @@ struct http_verdict {
 	int score;			/* bot or WAF score */
 	bool tarpit;			/* BLOCK and tarpit.delay_ms > 0 */
 	bool skip_body;			/* allow-listed or WAF off: no body inspection needed */
+	bool challenge;			/* stage CHALLENGE: serve the challenge, not a 403 */
+	unsigned chal_difficulty;	/* the difficulty to ask for */
+	unsigned cleared;		/* a valid clearance cookie proved this (0: none, or no-JS) */
+	bool has_clearance;		/* the request carried a valid clearance cookie */
 };
 
 struct http_guard_stats {
@@ -83,6 +95,9 @@ struct http_guard_stats {
 	uint64_t requests;		/* http_guard_head() calls outside mode OFF */
 	uint64_t rate_evicted;		/* live rate buckets pushed out of a full table */
 	uint64_t fp_blocklisted;	/* fingerprints put on the blocklist */
+	uint64_t chal_cookie[AEGIS_CHAL__COUNT];	/* clearance cookies checked, by result */
+	uint64_t chal_crawler;		/* verified-crawler ranges let through */
+	uint64_t chal_spent_used, chal_spent_capacity;
 };
 
 struct http_guard;
@@ -119,6 +134,8 @@ void http_guard_stats(const struct http_guard *g, struct http_guard_stats *out);
 int http_guard_waf_class(const struct http_guard *g, uint32_t rule_id);
 
 const char *http_stage_name(enum http_stage st);
+/* The proxy's challenge keys and spent set (NULL: no host challenges). */
+struct challenge *http_guard_challenge(const struct http_guard *g);
 /* The compiled WAF the guard runs (NULL if no host uses one), for probes. */
 const struct waf *http_guard_waf(const struct http_guard *g);
 const char *http_action_name(enum http_action a);

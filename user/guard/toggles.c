@@ -29,7 +29,7 @@ static atomic_uint words[TOGGLES_MAX_HOSTS];
 static atomic_int n_slots;
 static atomic_uint kill_word;	/* 1: on; | W_PERSIST */
 
-static const char *const stage_names[] = { "rate", "bots", "funnel", "waf", "reputation" };
+static const char *const stage_names[] = { "rate", "bots", "funnel", "waf", "reputation", "challenge" };
 
 uint32_t toggles_stage_parse(const char *name)
 {

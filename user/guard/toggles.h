@@ -33,10 +33,11 @@ enum toggles_stage {
 	TOGGLES_FUNNEL		= 1u << 2,
 	TOGGLES_WAF		= 1u << 3,
 	TOGGLES_REPUTATION	= 1u << 4,
-	TOGGLES_STAGE__ALL	= (1u << 5) - 1,
+	TOGGLES_CHALLENGE	= 1u << 5,
+	TOGGLES_STAGE__ALL	= (1u << 6) - 1,
 };
 
-/* "rate", "bots", "funnel", "waf", "reputation": its bit, or 0. */
+/* "rate", "bots", "funnel", "waf", "reputation", "challenge": its bit, or 0. */
 uint32_t toggles_stage_parse(const char *name);
 const char *toggles_stage_name(uint32_t bit);
 

@@ -260,6 +260,9 @@ void hx_next_request(struct worker *w, struct http_conn *c);
 /* Our own error response (see http_resp_error); keep: the connection may go on. */
 void hx_reply(struct worker *w, struct http_conn *c, int status, uint32_t retry_after_s,
 	      bool keep, const char *reason);
+/* A response of our own making (http_resp_local), e.g. the challenge page. */
+void hx_reply_local(struct worker *w, struct http_conn *c, const struct http_local_resp *lr,
+		    bool keep, const char *reason);
 void hx_new_request_id(struct worker *w, struct http_conn *c);
 bool hx_request_bodyless(const struct http_conn *c);
 

@@ -163,3 +163,11 @@ uint32_t http_rep_rate_factor(const struct http_conn *c, uint32_t base_pct)
 	f = f * rep_multiplier_pct(r, &c->client) / 100;
 	return f < 1 ? 1 : f > 10000 ? 10000 : (uint32_t)f;
 }
+
+bool http_rep_wants_challenge(const struct http_conn *c)
+{
+	struct rep *r = engine_rep();
+
+	return r && host_mode(c) != HTTP_MODE_OFF &&
+	       rep_action_of(r, &c->client) >= AEGIS_REP_CHALLENGE;
+}

@@ -36,6 +36,8 @@ void http_rep_report(struct worker *w, struct http_conn *c, enum aegis_rep_input
  * a WAF attack class (enum waf_class). */
 int http_rep_input_of_reason(enum http_reason r);
 int http_rep_input_of_waf(int cls);
+/* The reputation engine asks for a browser challenge of this source. */
+bool http_rep_wants_challenge(const struct http_conn *c);
 /* base_pct (the adaptive factor, 0 = 100) times the source's multiplier. */
 uint32_t http_rep_rate_factor(const struct http_conn *c, uint32_t base_pct);
 

@@ -23,6 +23,7 @@
 #include "http/breaker.h"
 #include "http/adaptive.h"
 #include "http/http_conn.h"
+#include "http/http_challenge.h"
 #include "http/http_rep.h"
 #include "http/http_rt.h"
 #include "guard/toggles.h"
@@ -186,6 +187,7 @@ static void guard_head(struct worker *w, struct http_conn *c, const struct http_
 				   adaptive_factor(c->rt->adapt, w->now_ms) : 100),
 		.now_ms = w->now_ms,
 	};
+	http_challenge_guard_in(w, c, &c->gin);
 	ret = http_guard_head(c->rt->guard, c->scratch, &c->gin, &c->verdict);
 	if (ret)
 		log_debug("%s: guard: %s", c->px->cfg.name, strerror(-ret));
@@ -213,6 +215,8 @@ static void on_head(struct worker *w, struct http_conn *c)
 		reply_blocked(w, c);
 		return;
 	}
+	if (http_challenge_endpoint(w, c))
+		return;
 	if (!c->host || !c->route) {
 		hx_reply(w, c, c->host ? 404 : 421, 0, true, c->host ? "no_route" : "unknown_host");
 		return;
@@ -385,6 +389,10 @@ static void reply_blocked(struct worker *w, struct http_conn *c)
 {
 	const struct http_verdict *v = &c->verdict;
 
+	if (v->challenge) {
+		http_challenge_reply(w, c);
+		return;
+	}
 	if (v->tarpit && hc_tarpit_take(w, c)) {
 		c->state = HC_TARPIT;
 		c->discard_body = true;

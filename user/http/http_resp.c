@@ -15,6 +15,7 @@
 
 #include "lib/outbuf.h"
 #include "http/http_head.h"
+#include "aegis/challenge.h"
 #include "http/http_resp.h"
 
 /* The byte and line rules are the request side's (http_head.c). */
@@ -686,5 +687,36 @@ int http_resp_error(char *buf, size_t cap, int status, const char *request_id,
 	}
 	outbuf_puts(&o, ra);
 	outbuf_puts(&o, "}");
+	return out_ret(&o);
+}
+
+int http_resp_local(char *buf, size_t cap, const struct http_local_resp *lr,
+		    const struct http_resp_rewrite *rw)
+{
+	static const char *const ours[] = {
+		"content-type", "cache-control", "content-security-policy", "set-cookie",
+		"location", AEGIS_CHAL_HEADER,
+	};
+	const char *text = http_status_text(lr->status);
+	struct outbuf o = { buf, cap, 0, false };
+
+	if (!strcmp(text, "Unknown") || !rw_valid(rw))
+		return -EINVAL;
+	putf(&o, "HTTP/1.1 %d %s\r\n", lr->status, text);
+	if (lr->content_type) {
+		outbuf_puts(&o, "Content-Type: ");
+		outbuf_puts(&o, lr->content_type);
+		outbuf_puts(&o, "\r\n");
+	}
+	putf(&o, "Content-Length: %zu\r\n", lr->content_type ? lr->body_len : 0);
+	outbuf_puts(&o, "Cache-Control: no-store\r\n");
+	if (lr->headers)
+		outbuf_puts(&o, lr->headers);
+	put_set(&o, rw, ours, sizeof(ours) / sizeof(ours[0]));
+	if (rw && rw->close)
+		outbuf_puts(&o, "Connection: close\r\n");
+	outbuf_puts(&o, "\r\n");
+	if (lr->content_type)
+		outbuf_put(&o, lr->body, lr->body_len);
 	return out_ret(&o);
 }

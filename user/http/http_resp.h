@@ -129,4 +129,21 @@ const char *http_status_text(int status);
 int http_resp_error(char *buf, size_t cap, int status, const char *request_id,
 		    uint32_t retry_after_s, const struct http_resp_rewrite *rw);
 
+/* A response aegisd writes itself (the challenge page, its redirects). */
+struct http_local_resp {
+	int status;			/* in the status table */
+	const char *content_type;	/* NULL: no body */
+	const char *headers;		/* extra "Name: value\r\n" lines, or NULL */
+	const char *body;
+	size_t body_len;
+};
+
+/*
+ * Status line, Content-Type, Content-Length, Cache-Control: no-store,
+ * lr->headers, rw->set minus the names we set, Connection: close if
+ * rw->close, then the body. Length, -EINVAL or -ENOSPC.
+ */
+int http_resp_local(char *buf, size_t cap, const struct http_local_resp *lr,
+		    const struct http_resp_rewrite *rw);
+
 #endif /* AEGIS_HTTP_RESP_H */

@@ -210,6 +210,30 @@ void hx_response_done(struct worker *w, struct http_conn *c)
  * the upstream. keep: the connection may serve the next request (only
  * when the request has no body to skip and the client keeps alive).
  */
+/* Our response of n bytes at buf is queued: what follows it. */
+static void reply_queued(struct worker *w, struct http_conn *c, int status, bool keep,
+			 const char *reason)
+{
+	if (c->s[HC_UP].fd >= 0 || c->target >= 0)
+		hc_upstream_release(w, c, false);
+	c->out[HC_UP].len = 0;
+	c->status = status;
+	c->replied = c->discard_body = true;
+	c->reason = reason;
+	if (keep) {
+		c->state = HC_HEAD;
+		if (c->req_done) {
+			/* Not called from the feed loop then: start the pipelined next. */
+			hx_next_request(w, c);
+			hx_feed_request(w, c);
+		}
+	} else {
+		c->state = HC_REPLY;
+		hx_request_end(w, c);
+	}
+	hc_kick_send(w, c, HC_CLIENT);
+}
+
 void hx_reply(struct worker *w, struct http_conn *c, int status, uint32_t retry_after_s,
 	      bool keep, const char *reason)
 {
@@ -230,24 +254,29 @@ void hx_reply(struct worker *w, struct http_conn *c, int status, uint32_t retry_
 		hc_close(w, c, "reply_error");
 		return;
 	}
-	if (c->s[HC_UP].fd >= 0 || c->target >= 0)
-		hc_upstream_release(w, c, false);
-	c->out[HC_UP].len = 0;
-	c->status = status;
-	c->replied = c->discard_body = true;
-	c->reason = reason;
-	if (keep) {
-		c->state = HC_HEAD;
-		if (c->req_done) {
-			/* Not called from the feed loop then: start the pipelined next. */
-			hx_next_request(w, c);
-			hx_feed_request(w, c);
-		}
-	} else {
-		c->state = HC_REPLY;
-		hx_request_end(w, c);
+	reply_queued(w, c, status, keep, reason);
+}
+
+void hx_reply_local(struct worker *w, struct http_conn *c, const struct http_local_resp *lr,
+		    bool keep, const char *reason)
+{
+	struct http_resp_rewrite rw = c->rt->rw;
+	size_t cap = lr->body_len + REPLY_MAX;
+	char *buf = hc_scratch(w, c, cap);
+	int n;
+
+	if (c->resp_head || !buf) {
+		hc_close(w, c, reason);
+		return;
 	}
-	hc_kick_send(w, c, HC_CLIENT);
+	keep = keep && c->client_ka && !c->close_after && hx_request_bodyless(c);
+	rw.close = !keep;
+	n = http_resp_local(buf, cap, lr, &rw);
+	if (n < 0 || hbuf_append(&c->out[HC_CLIENT], buf, (size_t)n)) {
+		hc_close(w, c, "reply_error");
+		return;
+	}
+	reply_queued(w, c, lr->status, keep, reason);
 }
 
 /* ---- the end of a request ---- */

@@ -122,7 +122,8 @@ static int http_rt_create(struct proxy *px, void **state, char *err, size_t len)
 	rt->rw.remove = (const char (*)[64])h->resp_remove;
 	rt->rw.n_remove = h->n_resp_remove;
 	rt->host_resp = calloc(h->n_hosts + 1, sizeof(*rt->host_resp));
-	ret = rt->host_resp ? toggle_slots(px, rt, err, len) : -ENOMEM;
+	rt->chal = calloc(h->n_hosts + 1, sizeof(*rt->chal));
+	ret = rt->host_resp && rt->chal ? toggle_slots(px, rt, err, len) : -ENOMEM;
 	if (!ret)
 		ret = router_new(h, &rt->router);
 	if (!ret)
@@ -193,6 +194,7 @@ static void http_rt_free(void *state)
 	adaptive_free(rt->adapt);
 	srccap_free(rt->src);
 	free(rt->host_resp);
+	free(rt->chal);
 	free(rt->toggle_slot);
 	if (rt->events_fd >= 0)
 		secevent_close(rt->events_fd);
@@ -281,6 +283,25 @@ bool http_rt_host_responses(const struct proxy *px, size_t i, uint64_t out[6],
 	*name = i < rt->cfg->n_hosts ? rt->cfg->hosts[i].names[0] : "";
 	for (int k = 0; k < 6; k++)
 		out[k] = LD(rt->host_resp[i][k]);
+	return true;
+}
+
+bool http_rt_host_challenges(const struct proxy *px, size_t i, struct http_chal_counters *out,
+			     const char **name)
+{
+	const struct http_chal_stats *cs;
+
+	if (proxy_app(px) != &http_app || i > http_rt_of(px)->cfg->n_hosts)
+		return false;
+	cs = &http_rt_of(px)->chal[i];
+	*name = i < http_rt_of(px)->cfg->n_hosts ? http_rt_of(px)->cfg->hosts[i].names[0] : "";
+	out->pages = LD(cs->pages);
+	out->json = LD(cs->json);
+	out->passed = LD(cs->passed);
+	out->nojs_passed = LD(cs->nojs_passed);
+	for (int k = 0; k < AEGIS_CHAL__COUNT; k++)
+		out->failed[k] = LD(cs->failed[k]);
+	histo_read(&cs->solve, &out->solve);
 	return true;
 }
 

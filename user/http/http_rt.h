@@ -32,6 +32,14 @@ struct adaptive;
 struct breaker_set;
 struct srccap;
 
+/* The browser challenge on one host (relaxed atomics). */
+struct http_chal_stats {
+	atomic_uint_fast64_t pages, json;		/* challenges served */
+	atomic_uint_fast64_t passed, nojs_passed;	/* clearance granted */
+	atomic_uint_fast64_t failed[AEGIS_CHAL__COUNT];	/* answers refused, by result */
+	struct histo solve;				/* issue to verified answer */
+};
+
 struct http_route_rt {
 	const struct http_route *cfg;
 	struct lb *lb;
@@ -62,6 +70,7 @@ struct http_rt {
 	 * and status class, as http_stats.responses. */
 	atomic_uint_fast64_t (*host_resp)[6];
 	int *toggle_slot;			/* per host: its live switches (guard/toggles.h) */
+	struct http_chal_stats *chal;		/* per host, [n_hosts]: no host matched */
 	int events_fd;
 	struct http_resp_rewrite rw;		/* security headers, removals */
 	struct http_stats st;
@@ -90,6 +99,14 @@ bool http_rt_guard(const struct proxy *px, struct http_guard_stats *g,
 /* px's responses of host i (0..n_hosts-1, named by its first name;
  * n_hosts: no host matched, name "") by status class; false if px is no
  * HTTP proxy or i is past n_hosts. */
+/* px's challenge counters of host i (as http_rt_host_responses); false if
+ * px is no HTTP proxy or i is past n_hosts. */
+struct http_chal_counters {
+	uint64_t pages, json, passed, nojs_passed, failed[AEGIS_CHAL__COUNT];
+	struct histo_snap solve;
+};
+bool http_rt_host_challenges(const struct proxy *px, size_t i, struct http_chal_counters *out,
+			     const char **name);
 bool http_rt_host_responses(const struct proxy *px, size_t i, uint64_t out[6],
 			    const char **name);
 /* px's latency histograms (request, upstream); false if px is no HTTP proxy. */

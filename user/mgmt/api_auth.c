@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "lib/b64url.h"
 #include "mgmt/api_auth.h"
 
 struct fail_entry {
@@ -67,29 +68,16 @@ int api_auth_hash(const char *key, size_t len, uint8_t out[AEGIS_API_HASH_LEN])
 
 int api_auth_new_key(char *out, size_t len)
 {
-	static const char b64[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 	unsigned char raw[AEGIS_API_KEY_BYTES];
-	size_t plen = strlen(AEGIS_API_KEY_PREFIX), n = plen;
-	uint32_t acc = 0;
-	int bits = 0;
+	size_t plen = strlen(AEGIS_API_KEY_PREFIX);
+	int ret;
 
-	if (len < plen + (AEGIS_API_KEY_BYTES * 8 + 5) / 6 + 1 || RAND_bytes(raw, sizeof(raw)) != 1)
+	if (len < plen || RAND_bytes(raw, sizeof(raw)) != 1)
 		return -EIO;
 	memcpy(out, AEGIS_API_KEY_PREFIX, plen);
-	for (size_t i = 0; i < sizeof(raw); i++) {
-		acc = (acc << 8) | raw[i];
-		bits += 8;
-		while (bits >= 6) {
-			bits -= 6;
-			out[n++] = b64[(acc >> bits) & 63];
-		}
-	}
-	if (bits)
-		out[n++] = b64[(acc << (6 - bits)) & 63];
-	out[n] = '\0';
+	ret = b64url_encode(raw, sizeof(raw), out + plen, len - plen);
 	OPENSSL_cleanse(raw, sizeof(raw));
-	return 0;
+	return ret ? -EIO : 0;
 }
 
 /* The entry of src: found, or a free one, or the oldest window (reused). */

@@ -182,7 +182,7 @@ static int parse_stages(struct api_call *c, uint32_t *off)
 
 		if (!b)
 			return api_fail(c, 400, "stages_off", "stages_off: unknown stage '%.32s' "
-					"(rate, bots, funnel, waf, reputation)",
+					"(rate, bots, funnel, waf, reputation, challenge)",
 					json_string_value(v));
 		*off |= b;
 	}
